@@ -1,0 +1,243 @@
+import logging
+import re
+
+from werkzeug.exceptions import NotFound
+
+from odoo import _, http
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.http import content_disposition, request
+from odoo.tools import is_html_empty
+
+_logger = logging.getLogger(__name__)
+
+PORTAL_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "X-Robots-Tag": "noindex, nofollow",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+}
+INVALID_LINK_PATH = "/portal/link-not-valid"
+_KEY_IN_PATH = re.compile(r"(/portal/)(?!preview/|request-link|link-not-valid)[^/?\s\"]+")
+
+
+class _RedactPortalKeys(logging.Filter):
+    """Access keys travel in the path: keep them out of the request log."""
+
+    def filter(self, record):
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(
+                _KEY_IN_PATH.sub(r"\1[key]", arg) if isinstance(arg, str) and "/portal/" in arg else arg
+                for arg in record.args
+            )
+        elif isinstance(record.msg, str) and "/portal/" in record.msg:
+            record.msg = _KEY_IN_PATH.sub(r"\1[key]", record.msg)
+        return True
+
+
+_redactor = _RedactPortalKeys()
+for _name in ("werkzeug", "odoo.http", "odoo.service.server"):
+    if _redactor not in logging.getLogger(_name).filters:
+        logging.getLogger(_name).addFilter(_redactor)
+
+
+class ClientPortal(http.Controller):
+    """Thin routes of the client portal: the key gives a portal, the models do the work."""
+
+    # ------------------------------------------------------------------
+    # The one place that turns a key into a portal
+    # ------------------------------------------------------------------
+
+    def _get_portal_sudo(self, portal_key):
+        """(portal_sudo, link_sudo) for a valid key, else None; failed lookups are throttled per IP."""
+        Throttle = request.env["serene.portal.throttle"].sudo()
+        ip = request.httprequest.remote_addr or "unknown"
+        if Throttle._is_blocked(ip):
+            request.serene_throttled = True
+            return None
+        link_sudo = request.env["serene.portal.link"]._find_valid(portal_key)
+        if not link_sudo:
+            Throttle._record_failure(ip)
+            return None
+        link_sudo._touch()
+        return link_sudo.portal_id, link_sudo
+
+    def _respond(self, response):
+        response.headers.update(PORTAL_HEADERS)
+        return response
+
+    def _render(self, template, values, status=200):
+        return self._respond(request.render(template, values, status=status))
+
+    def _invalid_link(self):
+        """One and the same answer for unknown, expired and revoked keys: a redirect to one page,
+        which also takes the key out of the address bar."""
+        if getattr(request, "serene_throttled", False):
+            response = request.make_response(
+                _("Too many attempts. Please try again in 15 minutes."),
+                status=429,
+                headers=[("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "900")],
+            )
+            return self._respond(response)
+        return self._respond(request.redirect(INVALID_LINK_PATH, code=303, local=True))
+
+    def _home_values(self, portal_sudo, portal_key=None, preview=False, **extra):
+        values = portal_sudo._get_portal_page_values()
+        values.update(
+            is_html_empty=is_html_empty,
+            portal_key=portal_key,
+            preview=preview,
+            base_path=f"/portal/{portal_key}" if portal_key else None,
+        )
+        values.update(extra)
+        return values
+
+    # ------------------------------------------------------------------
+    # Client routes
+    # ------------------------------------------------------------------
+
+    @http.route("/portal/<string:portal_key>", type="http", auth="public", website=True, sitemap=False, methods=["GET"])
+    def portal_home(self, portal_key, done=None, **kw):
+        found = self._get_portal_sudo(portal_key)
+        if not found:
+            return self._invalid_link()
+        portal_sudo, link_sudo = found
+        request.env["serene.portal.activity"]._log(
+            portal_sudo, "portal_viewed", actor="client", fingerprint=link_sudo.fingerprint
+        )
+        message = _("Thank you: your form was sent to your practitioner.") if done == "form" else None
+        return self._render(
+            "serene_client_portal.portal_home", self._home_values(portal_sudo, portal_key, success=message)
+        )
+
+    @http.route(
+        "/portal/<string:portal_key>/item/<int:item_id>/form",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["GET"],
+    )
+    def portal_form(self, portal_key, item_id, **kw):
+        found = self._get_portal_sudo(portal_key)
+        if not found:
+            return self._invalid_link()
+        portal_sudo, link_sudo = found
+        item_sudo = portal_sudo._get_item(item_id, types=("intake_form", "assessment"))
+        if not item_sudo or item_sudo.state == "completed":
+            raise NotFound()
+        answer_sudo = item_sudo._portal_start_form(fingerprint=link_sudo.fingerprint)
+        request.session["serene_portal_return"] = f"/portal/{portal_key}?done=form"
+        return self._respond(request.redirect(answer_sudo.get_start_url(), local=True))
+
+    @http.route(
+        "/portal/<string:portal_key>/item/<int:item_id>/upload",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["POST"],
+    )
+    def portal_upload(self, portal_key, item_id, note=None, **kw):
+        found = self._get_portal_sudo(portal_key)
+        if not found:
+            return self._invalid_link()
+        portal_sudo, link_sudo = found
+        item_sudo = portal_sudo._get_item(item_id, types=("document_request",))
+        if not item_sudo:
+            raise NotFound()
+        files = [(f.filename, f.read()) for f in request.httprequest.files.getlist("files") if f.filename]
+        try:
+            item_sudo._portal_upload(files, note=note, fingerprint=link_sudo.fingerprint)
+        except (UserError, ValidationError) as error:
+            request.env["serene.portal.activity"]._log(
+                portal_sudo,
+                "upload_rejected",
+                items=item_sudo,
+                actor="client",
+                result="refused",
+                detail=error.args[0],
+                fingerprint=link_sudo.fingerprint,
+            )
+            values = self._home_values(
+                portal_sudo,
+                portal_key,
+                error=error.args[0],
+                error_item_id=item_sudo.id,
+                kept_note=note or "",
+            )
+            return self._render("serene_client_portal.portal_home", values, status=400)
+        return self._respond(
+            request.redirect(f"/portal/{portal_key}?uploaded={item_sudo.id}#item-{item_sudo.id}", local=True)
+        )
+
+    @http.route(
+        "/portal/<string:portal_key>/item/<int:item_id>/file/<int:attachment_id>",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["GET"],
+    )
+    def portal_file(self, portal_key, item_id, attachment_id, **kw):
+        found = self._get_portal_sudo(portal_key)
+        if not found:
+            return self._invalid_link()
+        portal_sudo, link_sudo = found
+        item_sudo = portal_sudo._get_item(item_id, types=("resource", "document_request"))
+        attachment_sudo = item_sudo.attachment_ids.filtered(lambda a: a.id == attachment_id) if item_sudo else None
+        if not attachment_sudo:
+            raise NotFound()
+        if item_sudo.item_type == "resource":
+            request.env["serene.portal.activity"]._log(
+                portal_sudo,
+                "resource_downloaded",
+                items=item_sudo,
+                actor="client",
+                fingerprint=link_sudo.fingerprint,
+            )
+        return self._file_response(attachment_sudo)
+
+    def _file_response(self, attachment_sudo):
+        """Always a download, never rendered inline: no HTML or SVG can run from the practice's domain."""
+        data = attachment_sudo.raw or b""
+        response = request.make_response(
+            data,
+            headers=[
+                ("Content-Type", "application/octet-stream"),
+                ("Content-Disposition", content_disposition(attachment_sudo.name)),
+                ("Content-Length", str(len(data))),
+            ],
+        )
+        return self._respond(response)
+
+    @http.route(INVALID_LINK_PATH, type="http", auth="public", website=True, sitemap=False, methods=["GET"])
+    def portal_invalid_link(self, **kw):
+        return self._render("serene_client_portal.portal_invalid_link", {}, status=404)
+
+    @http.route("/portal/request-link", type="http", auth="public", website=True, sitemap=False, methods=["POST"])
+    def portal_request_link(self, email=None, **kw):
+        """Email a fresh link to the address on file; the answer never says whether it matched."""
+        request.env["serene.client.portal"].sudo()._request_link_by_email(email or "")
+        return self._render("serene_client_portal.portal_invalid_link", {"link_requested": True})
+
+    # ------------------------------------------------------------------
+    # Staff preview (the View button)
+    # ------------------------------------------------------------------
+
+    @http.route(
+        "/portal/preview/<int:portal_id>", type="http", auth="user", website=True, sitemap=False, methods=["GET"]
+    )
+    def portal_preview(self, portal_id, **kw):
+        portal = request.env["serene.client.portal"].browse(portal_id).exists()
+        try:
+            if not portal:
+                raise AccessError(_("No such portal."))
+            portal.check_access("read")
+        except AccessError:
+            raise NotFound() from None
+        portal_sudo = portal.sudo()
+        request.env["serene.portal.activity"]._log(portal_sudo, "staff_preview", actor="staff")
+        return self._render("serene_client_portal.portal_home", self._home_values(portal_sudo, preview=True))

@@ -1,0 +1,36 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    serene_portal_limit = fields.Integer(
+        string="Active Portals Allowed",
+        default=0,
+        help="The practice's plan: how many client portals may be active at once. 0 means unlimited.",
+    )
+    serene_portal_item_limit = fields.Integer(
+        string="Default Active Items per Client",
+        default=50,
+        help="Default for clients without a limit of their own. 0 means unlimited.",
+    )
+    serene_portal_storage_limit_mb = fields.Integer(
+        string="Default Upload Storage per Client (MB)",
+        default=100,
+        help="Default for clients without a limit of their own. 0 means unlimited.",
+    )
+    serene_portal_upload_max_mb = fields.Integer(
+        string="Largest Upload (MB)",
+        default=10,
+    )
+    serene_portal_link_expiry_days = fields.Integer(
+        string="Portal Links Expire After (days)",
+        default=30,
+        help="New access links stop working after this many days. 0 means they never expire.",
+    )
+    serene_portal_show_appointments = fields.Boolean(
+        string="Show Appointments in New Portals",
+        default=True,
+    )
+    serene_portal_notify_email = fields.Boolean(string="Notify Clients by Email", default=True)
+    serene_portal_notify_sms = fields.Boolean(string="Notify Clients by SMS", default=False)

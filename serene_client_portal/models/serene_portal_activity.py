@@ -1,0 +1,100 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+from odoo.http import request
+
+EVENT_TYPES = [
+    ("portal_created", "Portal created"),
+    ("item_added", "Item added"),
+    ("item_removed", "Item removed"),
+    ("form_started", "Form started"),
+    ("form_completed", "Form completed"),
+    ("document_uploaded", "Document uploaded"),
+    ("upload_rejected", "Upload rejected"),
+    ("resource_downloaded", "Resource downloaded"),
+    ("portal_viewed", "Portal viewed"),
+    ("staff_preview", "Staff preview"),
+    ("link_sent", "Link sent"),
+    ("link_revoked", "Link revoked"),
+    ("link_requested", "New link requested"),
+]
+
+
+class SerenePortalActivity(models.Model):
+    """Append-only audit trail of a client portal: who did what, when, from where."""
+
+    _name = "serene.portal.activity"
+    _description = "Client Portal Activity"
+    _order = "event_at desc, id desc"
+    _rec_name = "event_type"
+
+    # What counts as "new items added to the portal" on the staff panel.
+    _NEW_ITEM_EVENTS = ("item_added", "document_uploaded", "form_completed")
+
+    event_at = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
+    event_type = fields.Selection(EVENT_TYPES, required=True, readonly=True)
+    portal_id = fields.Many2one("serene.client.portal", required=True, ondelete="cascade", readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Client",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    item_id = fields.Many2one("serene.portal.item", readonly=True, ondelete="set null", index="btree_not_null")
+    user_id = fields.Many2one("res.users", string="Staff User", readonly=True)
+    actor = fields.Selection(
+        [("staff", "Staff"), ("client", "Client"), ("system", "System")],
+        required=True,
+        readonly=True,
+    )
+    result = fields.Selection([("ok", "Success"), ("refused", "Refused")], default="ok", readonly=True)
+    detail = fields.Char(readonly=True)
+    ip_address = fields.Char(string="IP Address", readonly=True)
+    user_agent = fields.Char(readonly=True)
+    key_fingerprint = fields.Char(readonly=True, help="Start of the access key's hash, never the key.")
+
+    _portal_type_at_idx = models.Index("(portal_id, event_type, event_at)")
+
+    def write(self, vals):
+        if self:
+            raise AccessError(_("Portal activity is an audit trail: it cannot be changed."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise AccessError(_("Portal activity is an audit trail: it cannot be deleted."))
+
+    @api.model
+    def _log(self, portals, event_type, items=None, actor=None, result="ok", detail=None, fingerprint=None):
+        """Append one event per portal (or per item when ``items`` is given)."""
+        if actor is None:
+            actor = "client" if self.env.user._is_public() else "staff"
+        ip = user_agent = False
+        if request:
+            ip = request.httprequest.remote_addr
+            user_agent = (request.httprequest.user_agent.string or "")[:256]
+        base = {
+            "event_type": event_type,
+            "actor": actor,
+            "user_id": self.env.uid if actor == "staff" else False,
+            "result": result,
+            "detail": detail and detail[:256],
+            "ip_address": ip,
+            "user_agent": user_agent,
+            "key_fingerprint": fingerprint,
+        }
+        targets = [(item.portal_id, item) for item in items] if items else [(portal, None) for portal in portals]
+        return self.sudo().create(
+            [
+                dict(
+                    base,
+                    portal_id=portal.id,
+                    partner_id=portal.partner_id.id,
+                    company_id=portal.company_id.id,
+                    item_id=item.id if item else False,
+                )
+                for portal, item in targets
+            ]
+        )

@@ -1,0 +1,56 @@
+from markupsafe import Markup
+
+from odoo import _, fields, models
+
+
+class SurveyUserInput(models.Model):
+    _inherit = "survey.user_input"
+
+    serene_item_id = fields.Many2one(
+        "serene.portal.item",
+        string="Portal Item",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+
+    def _mark_done(self):
+        result = super()._mark_done()
+        self.filtered("serene_item_id")._serene_on_completed()
+        return result
+
+    def _serene_on_completed(self):
+        """A client finished a form from their portal: complete the item, tell the note owner."""
+        for answer in self.sudo():
+            item = answer.serene_item_id
+            if not item._mark_completed():
+                continue
+            self.env["serene.portal.activity"]._log(item.portal_id, "form_completed", items=item, actor="client")
+            client = item.partner_id
+            owner = client.note_owner_id
+            body = Markup("%s <a href='#' data-oe-model='survey.user_input' data-oe-id='%s'>%s</a>") % (
+                _("Completed the form"),
+                answer.id,
+                item.name,
+            )
+            if item.item_type == "assessment" and answer.survey_id.scoring_type != "no_scoring":
+                body += Markup(" — %s") % _("score %(score)s%%", score=answer.scoring_percentage)
+            client.message_post(body=body, author_id=client.id, message_type="comment", subtype_xmlid="mail.mt_note")
+            if owner:
+                client.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    user_id=owner.id,
+                    summary=_("Review %(form)s", form=item.name),
+                    note=_("%(client)s completed this form in their portal.", client=client.name),
+                )
+
+    def action_serene_open_answers(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "survey.user_input",
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("survey.survey_user_input_view_form").id, "form")],
+            "target": "current",
+        }

@@ -1,0 +1,6 @@
+from . import test_client_portal
+from . import test_portal_access
+from . import test_portal_concurrency
+from . import test_query_counts
+from . import test_portal_http
+from . import test_ui

@@ -1,0 +1,130 @@
+from odoo.tests import TransactionCase, new_test_user
+
+PRACTICE_USER = "serene_client_portal.group_practice_user"
+PRACTICE_MANAGER = "serene_client_portal.group_practice_manager"
+
+# The smallest real files of each kind, made here rather than shipped.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+HTML_AS_PNG = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+XSS = '"><svg onload=alert(1)>'
+
+
+class SereneCase:
+    """Users of every role, clients and library forms shared by the addon's tests."""
+
+    @classmethod
+    def _setup_serene(cls):
+        env = cls.env
+        cls.company = env.ref("base.main_company")
+        cls.company.write(
+            {
+                "serene_portal_limit": 0,
+                "serene_portal_item_limit": 20,
+                "serene_portal_storage_limit_mb": 5,
+                "serene_portal_upload_max_mb": 1,
+                "serene_portal_link_expiry_days": 30,
+                "serene_portal_notify_email": True,
+                "serene_portal_notify_sms": False,
+                "serene_portal_show_appointments": True,
+            }
+        )
+        cls.company_2 = env["res.company"].create({"name": "Another Practice"})
+        company_kw = {"company_id": cls.company.id, "company_ids": [(6, 0, cls.company.ids)]}
+        cls.user_manager = new_test_user(env, "t_manager", groups=PRACTICE_MANAGER, name="Manager Mia", **company_kw)
+        cls.user_owner = new_test_user(
+            env,
+            "t_owner",
+            groups=PRACTICE_USER,
+            name="Owner Olga",
+            email="olga@example.com",
+            **company_kw,
+        )
+        cls.user_team = new_test_user(env, "t_team", groups=PRACTICE_USER, name="Team Tim", **company_kw)
+        cls.user_other = new_test_user(env, "t_other", groups=PRACTICE_USER, name="Other Otto", **company_kw)
+        cls.user_internal = new_test_user(env, "t_internal", groups="base.group_user", name="Clerk Cleo", **company_kw)
+        cls.user_manager_2 = new_test_user(
+            env,
+            "t_manager2",
+            groups=PRACTICE_MANAGER,
+            name="Manager Max",
+            company_id=cls.company_2.id,
+            company_ids=[(6, 0, cls.company_2.ids)],
+        )
+        Partner = env["res.partner"]
+        cls.client = Partner.create(
+            {
+                "name": "Client Carla",
+                "email": "carla@example.com",
+                "phone": "+32470000001",
+                "is_client": True,
+                "company_id": cls.company.id,
+                "note_owner_id": cls.user_owner.id,
+                "care_team_user_ids": [(6, 0, cls.user_team.ids)],
+            }
+        )
+        cls.client_other = Partner.create(
+            {
+                "name": "Client Oscar",
+                "email": "oscar@example.com",
+                "is_client": True,
+                "company_id": cls.company.id,
+                "note_owner_id": cls.user_other.id,
+            }
+        )
+        cls.client_company_2 = Partner.create(
+            {
+                "name": "Client Zoe",
+                "email": "zoe@example.com",
+                "is_client": True,
+                "company_id": cls.company_2.id,
+                "note_owner_id": cls.user_manager_2.id,
+            }
+        )
+        cls.survey_intake = cls._make_survey("Intake Basics", "intake_form", scored=False)
+        cls.survey_assessment = cls._make_survey("Mood Scale", "assessment", scored=True)
+
+    @classmethod
+    def _make_survey(cls, title, kind, scored):
+        answers = [(0, 0, {"value": "Low", "answer_score": 0}), (0, 0, {"value": "High", "answer_score": 3})]
+        return cls.env["survey.survey"].create(
+            {
+                "title": title,
+                "serene_form_kind": kind,
+                "access_mode": "token",
+                "users_login_required": False,
+                "questions_layout": "one_page",
+                "scoring_type": "scoring_without_answers" if scored else "no_scoring",
+                "scoring_success_min": 0,
+                "question_and_page_ids": [
+                    (0, 0, {"title": "How are you feeling?", "question_type": "char_box", "constr_mandatory": True})
+                    if not scored
+                    else (
+                        0,
+                        0,
+                        {"title": "How often?", "question_type": "simple_choice", "suggested_answer_ids": answers},
+                    ),
+                ],
+            }
+        )
+
+    def _add(self, partner=None, user=None, **vals):
+        """Add one item the way the code contract says: create() with the client's id."""
+        vals.setdefault("item_type", "link")
+        if vals["item_type"] == "link":
+            vals.setdefault("name", "A helpful link")
+            vals.setdefault("url", "https://example.com/help")
+        if vals["item_type"] in ("intake_form", "assessment"):
+            vals.setdefault("survey_id", self.survey_intake.id)
+        Item = self.env["serene.portal.item"].with_user(user or self.user_owner)
+        return Item.create(dict(vals, partner_id=(partner or self.client).id))
+
+
+class SereneTransactionCase(SereneCase, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_serene()

@@ -1,0 +1,196 @@
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import SereneTransactionCase
+
+# Who may do what (read, write, create, unlink) on one client's portal records.
+# The client's note owner is "owner", their care team "team"; "other" is a practitioner
+# of the same practice with no link to the client; "internal" has no practice role;
+# "manager_2" manages another company.
+MATRIX = {
+    "serene.client.portal": {
+        "manager": "rwcu",
+        "owner": "rwc",
+        "team": "r",
+        "other": "",
+        "internal": "",
+        "manager_2": "",
+    },
+    "serene.portal.item": {
+        "manager": "rwcu",
+        "owner": "rwc",
+        "team": "r",
+        "other": "",
+        "internal": "",
+        "manager_2": "",
+    },
+    "serene.portal.activity": {
+        "manager": "r",
+        "owner": "r",
+        "team": "r",
+        "other": "",
+        "internal": "",
+        "manager_2": "",
+    },
+    # Links are minted by code only (their key hash is a system-only field).
+    "serene.portal.link": {
+        "manager": "rw",
+        "owner": "rw",
+        "team": "",
+        "other": "",
+        "internal": "",
+        "manager_2": "",
+    },
+    # The client's answers: survey rights, narrowed to the client's practitioners.
+    "survey.user_input": {
+        "manager": "rwcu",
+        "owner": "rwcu",
+        "team": "r",
+        "other": "",
+        "internal": "",
+        "manager_2": "",
+    },
+}
+
+
+@tagged("serene")
+class TestPortalAccess(SereneTransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Item = cls.env["serene.portal.item"]
+        cls.item = Item.create(
+            {
+                "partner_id": cls.client.id,
+                "item_type": "intake_form",
+                "survey_id": cls.survey_intake.id,
+                "name": "Intake",
+            }
+        )
+        cls.portal = cls.client.client_portal_id
+        cls.portal._new_access_url()
+        cls.answer = cls.item._portal_start_form()
+        cls.records = {
+            "serene.client.portal": cls.portal,
+            "serene.portal.item": cls.item,
+            "serene.portal.activity": cls.portal.activity_ids[:1],
+            "serene.portal.link": cls.portal.link_ids[:1],
+            "survey.user_input": cls.answer,
+        }
+        cls.users = {
+            "manager": cls.user_manager,
+            "owner": cls.user_owner,
+            "team": cls.user_team,
+            "other": cls.user_other,
+            "internal": cls.user_internal,
+            "manager_2": cls.user_manager_2,
+        }
+
+    def _write_vals(self, model):
+        return {
+            "serene.client.portal": {"show_appointments": False},
+            "serene.portal.item": {"name": "Renamed"},
+            "serene.portal.activity": {"detail": "changed"},
+            "serene.portal.link": {"expires_at": False},
+            "survey.user_input": {"deadline": False},
+        }[model]
+
+    def _create(self, model, user):
+        Model = self.env[model].with_user(user)
+        if model == "serene.client.portal":
+            # A portal for the same client is refused by the unique constraint, not by rights:
+            # create for a fresh client of the same note owner instead.
+            client = self.client.copy(
+                {
+                    "name": "Carla's sibling",
+                    "note_owner_id": self.user_owner.id,
+                    "care_team_user_ids": [(6, 0, self.user_team.ids)],
+                }
+            )
+            return Model.create({"partner_id": client.id, "company_id": self.company.id})
+        if model == "serene.portal.item":
+            return Model.create(
+                {"partner_id": self.client.id, "item_type": "link", "name": "L", "url": "https://example.com"}
+            )
+        if model == "serene.portal.link":
+            return Model.create({"portal_id": self.portal.id, "key_hash": "0" * 64, "fingerprint": "0"})
+        if model == "serene.portal.activity":
+            return Model.create(
+                {
+                    "portal_id": self.portal.id,
+                    "partner_id": self.client.id,
+                    "company_id": self.company.id,
+                    "event_type": "portal_viewed",
+                    "actor": "client",
+                }
+            )
+        return Model.create(
+            {"survey_id": self.survey_intake.id, "partner_id": self.client.id, "serene_item_id": self.item.id}
+        )
+
+    def _do(self, op, model, record, user):
+        """One operation as an RPC call would make it."""
+        if op == "r":
+            return record.read(["display_name"])
+        if op == "w":
+            return record.write(self._write_vals(model))
+        if op == "c":
+            return self._create(model, user)
+        return record.unlink()
+
+    def test_access_matrix(self):
+        for model, rights in MATRIX.items():
+            for role, allowed in rights.items():
+                user = self.users[role]
+                record = self.records[model].with_user(user)
+                for op in "rwcu":
+                    with self.subTest(model=model, role=role, op=op):
+                        self.env.invalidate_all()
+                        with self.env.cr.savepoint(flush=False) as savepoint:
+                            if op in allowed:
+                                self._do(op, model, record, user)
+                            else:
+                                with self.assertRaises(AccessError):
+                                    self._do(op, model, record, user)
+                            savepoint.rollback()
+
+    def test_partner_portal_fields_hidden_from_non_practice_users(self):
+        client = self.client.with_user(self.user_internal)
+        self.assertEqual(client.read(["name"])[0]["name"], "Client Carla")
+        for field in ("client_portal_id", "portal_item_ids", "portal_state", "portal_record_input_ids"):
+            with self.subTest(field=field), self.assertRaises(AccessError):
+                client.read([field])
+
+    def test_other_practitioner_sees_no_portal_of_the_client(self):
+        client = self.client.with_user(self.user_other)
+        self.assertEqual(client.portal_access, "none")
+        self.assertEqual(client.portal_state, "none")
+        self.assertFalse(client.portal_activity_message)
+        self.assertFalse(self.env["serene.portal.item"].with_user(self.user_other).search([]))
+        self.assertFalse(self.env["serene.portal.activity"].with_user(self.user_other).search([]))
+        with self.assertRaises(AccessError):
+            client.get_client_portal_activity_summary()
+        with self.assertRaises(AccessError):
+            client.action_client_portal_view()
+
+    def test_manager_sees_own_company_only(self):
+        Item = self.env["serene.portal.item"]
+        zoe_item = (
+            Item.with_user(self.user_manager_2)
+            .with_company(self.company_2)
+            .create(
+                {
+                    "partner_id": self.client_company_2.id,
+                    "item_type": "link",
+                    "name": "Z",
+                    "url": "https://example.com",
+                }
+            )
+        )
+        self.assertEqual(zoe_item.portal_id.company_id, self.company_2)
+        seen_by_manager = Item.with_user(self.user_manager).search([])
+        self.assertIn(self.item, seen_by_manager)
+        self.assertNotIn(zoe_item, seen_by_manager)
+        self.assertEqual(Item.with_user(self.user_manager_2).with_company(self.company_2).search([]), zoe_item)
+        with self.assertRaises(AccessError):
+            zoe_item.with_user(self.user_manager).read(["name"])

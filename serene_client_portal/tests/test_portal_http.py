@@ -1,0 +1,323 @@
+import logging
+import re
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields, http
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.serene_client_portal.controllers.portal import PORTAL_HEADERS, _RedactPortalKeys
+
+from .common import HTML_AS_PNG, PDF_BYTES, PNG_BYTES, XSS, SereneCase
+
+CSRF = re.compile(r'name="csrf_token" value="[^"]*"')
+
+
+@tagged("post_install", "-at_install", "serene")
+class TestPortalHttp(SereneCase, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_serene()
+        Item = cls.env["serene.portal.item"]
+        base = {"partner_id": cls.client.id}
+        cls.form = Item.create(dict(base, item_type="intake_form", survey_id=cls.survey_intake.id, name="Intake"))
+        cls.request_item = Item.create(
+            dict(base, item_type="document_request", name="ID card", accepted_kinds="pdf,image")
+        )
+        cls.link = Item.create(dict(base, item_type="link", name=XSS, url="https://example.com/?q=1"))
+        cls.resource = Item.create(
+            dict(
+                base,
+                item_type="resource",
+                name="Worksheet",
+                attachment_ids=[
+                    (
+                        0,
+                        0,
+                        {
+                            "name": f"{XSS}.pdf",
+                            "raw": PDF_BYTES,
+                        },
+                    )
+                ],
+            )
+        )
+        cls.instructions = Item.create(
+            dict(base, item_type="instructions", name="Read me", description="<p>Hello<img src=x onerror=alert(1)></p>")
+        )
+        cls.portal = cls.client.client_portal_id
+        cls.key = cls.portal._new_access_url().rsplit("/", 1)[1]
+        cls.other_item = Item.create(
+            {
+                "partner_id": cls.client_other.id,
+                "item_type": "resource",
+                "name": "Oscar's",
+                "attachment_ids": [(0, 0, {"name": "oscar.pdf", "raw": PDF_BYTES})],
+            }
+        )
+        cls.other_key = cls.client_other.client_portal_id._new_access_url().rsplit("/", 1)[1]
+
+    def _get(self, path, **kw):
+        return self.url_open(path, allow_redirects=False, **kw)
+
+    def _upload(self, item, files, note="my note", csrf=True, key=None):
+        self.authenticate(None, None)
+        data = {"note": note}
+        if csrf:
+            data["csrf_token"] = http.Request.csrf_token(self)
+        return self.url_open(
+            f"/portal/{key or self.key}/item/{item.id}/upload",
+            data=data,
+            files=[("files", (name, content)) for name, content in files],
+            allow_redirects=False,
+        )
+
+    def _assert_headers(self, response):
+        for header, value in PORTAL_HEADERS.items():
+            self.assertEqual(response.headers.get(header), value, header)
+
+    def test_portal_home_shows_the_clients_items_with_headers(self):
+        response = self._get(f"/portal/{self.key}")
+        self.assertEqual(response.status_code, 200)
+        self._assert_headers(response)
+        page = response.text
+        for text in (
+            "Hello Client Carla",
+            "To do",
+            "Shared with you",
+            "Completed",
+            "Upcoming appointments",
+            "Intake",
+            "ID card",
+            "Worksheet",
+            "Read me",
+        ):
+            self.assertIn(text, page)
+        self.assertNotIn("Oscar", page)
+        self.assertIn('rel="noopener noreferrer"', page)
+        self.assertIn("portal_viewed", self.portal.activity_ids.mapped("event_type"))
+        self.assertTrue(self.portal.link_ids.last_used_at)
+
+    def test_user_input_is_escaped_everywhere(self):
+        page = self._get(f"/portal/{self.key}").text
+        self.assertNotIn("<svg onload", page)
+        self.assertNotIn("onerror=alert", page)
+        self.assertIn("&#34;&gt;&lt;svg onload=alert(1)&gt;", page)
+        mail_body = (
+            self.env["mail.template"]
+            .browse(self.env.ref("serene_client_portal.mail_template_portal_items").id)
+            ._render_field("body_html", self.portal.ids)[self.portal.id]
+        )
+        self.assertNotIn("<svg", str(mail_body))
+
+    def test_invalid_keys_get_one_and_the_same_answer(self):
+        revoked_key = self.portal._new_access_url().rsplit("/", 1)[1]
+        self.portal.link_ids.filtered(lambda link: link.fingerprint)[0].action_revoke()
+        expired_key = self.portal._new_access_url(expiry_days=1).rsplit("/", 1)[1]
+        self.env["serene.portal.link"]._find_valid(expired_key).sudo().expires_at = fields.Datetime.now() - timedelta(
+            seconds=1
+        )
+        answers = set()
+        for key in ("random-" + "x" * 36, "1", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", revoked_key, expired_key):
+            response = self._get(f"/portal/{key}")
+            self._assert_headers(response)
+            answers.add((response.status_code, response.headers["Location"], response.text))
+        self.assertEqual(len(answers), 1, "status, location and body are identical")
+        status, location, _body = answers.pop()
+        self.assertEqual(status, 303)
+        self.assertTrue(location.endswith("/portal/link-not-valid"))
+        page = self._get("/portal/link-not-valid")
+        self.assertEqual(page.status_code, 404)
+        self._assert_headers(page)
+        self.assertIn("This link is not valid", page.text)
+        self.assertIn("Email me a new link", page.text)
+
+    def test_valid_key_with_another_clients_ids_gives_nothing(self):
+        other_attachment = self.other_item.attachment_ids
+        paths = [
+            f"/portal/{self.key}/item/{self.other_item.id}/file/{other_attachment.id}",
+            f"/portal/{self.key}/item/{self.resource.id}/file/{other_attachment.id}",
+            f"/portal/{self.key}/item/{self.other_item.id}/form",
+            f"/portal/{self.other_key}/item/{self.resource.id}/file/{self.resource.attachment_ids.id}",
+        ]
+        for path in paths:
+            with self.subTest(path=path):
+                response = self._get(path)
+                self.assertIn(response.status_code, (303, 404))
+                self.assertNotIn(b"%PDF", response.content)
+        # An answer token of another client's form does not open it through this portal.
+        other_form = self.env["serene.portal.item"].create(
+            {
+                "partner_id": self.client_other.id,
+                "item_type": "intake_form",
+                "survey_id": self.survey_intake.id,
+            }
+        )
+        response = self._get(f"/portal/{self.key}/item/{other_form.id}/form")
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(other_form.user_input_id)
+
+    def test_resource_download_is_an_attachment_and_logged(self):
+        attachment = self.resource.attachment_ids
+        response = self._get(f"/portal/{self.key}/item/{self.resource.id}/file/{attachment.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content, PDF_BYTES)
+        self.assertTrue(response.headers["Content-Disposition"].startswith("attachment"))
+        self.assertEqual(response.headers["Content-Type"], "application/octet-stream")
+        self._assert_headers(response)
+        self.assertIn("resource_downloaded", self.portal.activity_ids.mapped("event_type"))
+
+    def test_form_start_redirects_to_the_clients_own_answers(self):
+        response = self._get(f"/portal/{self.key}/item/{self.form.id}/form")
+        self.assertEqual(response.status_code, 303)
+        answer = self.form.user_input_id
+        self.assertEqual(answer.partner_id, self.client)
+        self.assertIn(answer.access_token, response.headers["Location"])
+        self.assertEqual(self.form.state, "in_progress")
+        # Resuming gives the same answers.
+        self._get(f"/portal/{self.key}/item/{self.form.id}/form")
+        self.assertEqual(self.form.user_input_id, answer)
+
+    def test_upload_good_files(self):
+        response = self._upload(self.request_item, [("scan.png", PNG_BYTES), ("letter.pdf", PDF_BYTES)])
+        self.assertEqual(response.status_code, 303, response.text[:500])
+        self.assertEqual(len(self.request_item.attachment_ids), 2)
+        self.assertEqual(self.request_item.state, "completed")
+        self.assertIn("document_uploaded", self.portal.activity_ids.mapped("event_type"))
+        page = self._get(f"/portal/{self.key}").text
+        self.assertIn("scan.png", page)
+
+    @mute_logger("odoo.http")
+    def test_upload_refusals_keep_input_and_store_nothing(self):
+        Attachment = self.env["ir.attachment"].sudo()
+        before = Attachment.search_count([])
+        cases = [
+            ([("scan.png", HTML_AS_PNG)], "is not a file this request accepts"),
+            ([("big.pdf", PDF_BYTES + b"0" * (1024 * 1024))], "too large"),
+            (
+                [("good.pdf", PDF_BYTES), ("evil.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')],
+                "is not a file this request accepts",
+            ),
+        ]
+        for files, message in cases:
+            with self.subTest(message=message):
+                response = self._upload(self.request_item, files, note="keep <b>this</b> note")
+                self.assertEqual(response.status_code, 400)
+                self.assertIn(message, response.text)
+                self.assertIn("keep &lt;b&gt;this&lt;/b&gt; note", response.text, "the client's note is kept")
+                self._assert_headers(response)
+        self.assertEqual(Attachment.search_count([]), before)
+        self.assertEqual(self.request_item.state, "assigned")
+        refused = self.portal.activity_ids.filtered(lambda a: a.event_type == "upload_rejected")
+        self.assertEqual(len(refused), 3)
+
+    @mute_logger("odoo.http")
+    def test_post_without_csrf_is_refused(self):
+        Attachment = self.env["ir.attachment"].sudo()
+        before = Attachment.search_count([])
+        response = self._upload(self.request_item, [("scan.png", PNG_BYTES)], csrf=False)
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(Attachment.search_count([]), before)
+        response = self.url_open("/portal/request-link", data={"email": "carla@example.com"}, allow_redirects=False)
+        self.assertEqual(response.status_code, 400)
+
+    def test_request_link_never_tells_whether_the_address_matched(self):
+        self.authenticate(None, None)
+        Mail = self.env["mail.mail"].sudo()
+        before = Mail.search_count([("model", "=", "serene.client.portal")])
+        bodies = []
+        for email in ("carla@example.com", "nobody@example.com", "not an email"):
+            response = self.url_open(
+                "/portal/request-link",
+                data={
+                    "email": email,
+                    "csrf_token": http.Request.csrf_token(self),
+                },
+            )
+            self.assertEqual(response.status_code, 200)
+            bodies.append(CSRF.sub("", response.text))
+        self.assertEqual(len(set(bodies)), 1)
+        self.assertIn("If this address is on file", bodies[0])
+        self.assertEqual(Mail.search_count([("model", "=", "serene.client.portal")]) - before, 1)
+
+    def test_staff_preview(self):
+        self.authenticate("t_owner", "t_owner")
+        response = self._get(f"/portal/preview/{self.portal.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Staff preview", response.text)
+        self.assertIn("Hello Client Carla", response.text)
+        self._assert_headers(response)
+        self.assertIn("staff_preview", self.portal.activity_ids.mapped("event_type"))
+        for login in ("t_team", "t_manager"):
+            self.authenticate(login, login)
+            self.assertEqual(self._get(f"/portal/preview/{self.portal.id}").status_code, 200, login)
+        for login in ("t_other", "t_internal", "t_manager2"):
+            self.authenticate(login, login)
+            with mute_logger("odoo.http"):
+                self.assertEqual(self._get(f"/portal/preview/{self.portal.id}").status_code, 404, login)
+        self.authenticate(None, None)
+        response = self._get(f"/portal/preview/{self.portal.id}")
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/web/login", response.headers["Location"])
+
+    def test_failed_lookups_are_throttled_per_ip(self):
+        for n in range(10):
+            self.assertEqual(self._get(f"/portal/wrong-{n}").status_code, 303)
+        response = self._get(f"/portal/{self.key}")
+        self.assertEqual(response.status_code, 429, "even a valid key waits out the lock")
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=30)):
+            self.assertEqual(self._get(f"/portal/{self.key}").status_code, 200)
+
+    def test_keys_never_reach_the_log(self):
+        self.assertIn(
+            True,
+            [isinstance(f, _RedactPortalKeys) for f in logging.getLogger("werkzeug").filters],
+        )
+        record = logging.LogRecord(
+            "werkzeug",
+            logging.INFO,
+            __file__,
+            1,
+            '"%s" %s %s',
+            (f"GET /portal/{self.key}/item/3/form HTTP/1.1", "200", "-"),
+            None,
+        )
+        _RedactPortalKeys().filter(record)
+        self.assertNotIn(self.key, record.getMessage())
+        self.assertIn("/portal/[key]/item/3/form", record.getMessage())
+
+    def test_page_queries_do_not_grow_with_items(self):
+        def count_queries():
+            self._get(f"/portal/{self.key}")  # warm-up
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            response = self._get(f"/portal/{self.key}")
+            self.assertEqual(response.status_code, 200)
+            return self.cr.sql_log_count - before
+
+        self.client.portal_item_limit = 200
+        Item = self.env["serene.portal.item"]
+        Item.create(
+            [
+                {"partner_id": self.client.id, "item_type": "link", "name": f"L{n}", "url": "https://e.com"}
+                for n in range(5 - len(self.portal.item_ids))
+            ]
+        )
+        with_5 = count_queries()
+        Item.create(
+            [
+                {
+                    "partner_id": self.client.id,
+                    "item_type": "link" if n % 2 else "document_request",
+                    "name": f"M{n}",
+                    "url": "https://e.com",
+                }
+                for n in range(95)
+            ]
+        )
+        self.assertEqual(len(self.portal.item_ids), 100)
+        with_100 = count_queries()
+        self.assertEqual(with_5, with_100, f"{with_5} queries with 5 items, {with_100} with 100")

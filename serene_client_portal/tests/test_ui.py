@@ -1,0 +1,71 @@
+import logging
+import unittest
+
+from odoo.tests import HttpCase, tagged
+
+from .common import SereneCase
+
+_logger = logging.getLogger(__name__)
+
+
+class TourCase(SereneCase, HttpCase):
+    """Tours that must run: a missing browser is a failure, never a skip."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_serene()
+
+    def run_tour(self, url, name, login):
+        try:
+            self.start_tour(url, name, login=login, timeout=120)
+        except unittest.SkipTest as skip:
+            self.fail(f"tour {name} could not run: {skip}")
+        _logger.info("tour %s succeeded", name)
+
+    @property
+    def clients_url(self):
+        return "/odoo/action-serene_client_portal.res_partner_action_clients"
+
+
+@tagged("post_install", "-at_install", "serene")
+class TestClientPortalTours(TourCase):
+    def test_therapist_opens_client_form(self):
+        self.run_tour(self.clients_url, "serene_therapist_opens_client", "t_owner")
+
+    def test_note_owner_adds_items(self):
+        self.run_tour(self.clients_url, "serene_note_owner_adds_items", "t_owner")
+        portal = self.client.client_portal_id
+        self.assertTrue(portal, "the dialog created the portal")
+        self.assertEqual(sorted(portal.item_ids.mapped("item_type")), ["intake_form", "link"])
+        self.assertEqual(portal.item_ids.filtered(lambda i: i.item_type == "link").url, "https://example.com/breathe")
+
+    def test_team_member_sees_disabled_buttons(self):
+        self.env["serene.portal.item"].create(
+            {
+                "partner_id": self.client.id,
+                "item_type": "link",
+                "name": "Shared",
+                "url": "https://example.com",
+            }
+        )
+        self.run_tour(self.clients_url, "serene_team_member_read_only", "t_team")
+
+    def test_client_visit_then_note_owner_sees_records(self):
+        Item = self.env["serene.portal.item"]
+        Item.create({"partner_id": self.client.id, "item_type": "intake_form", "survey_id": self.survey_intake.id})
+        Item.create(
+            {"partner_id": self.client.id, "item_type": "document_request", "name": "ID card", "accepted_kinds": "pdf"}
+        )
+        portal = self.client.client_portal_id
+        key = portal._new_access_url().rsplit("/", 1)[1]
+        self.env.cr.execute("UPDATE serene_portal_activity SET event_at = event_at - interval '30 days'")
+        self.env.invalidate_all()
+        self.assertEqual(portal.get_activity_summary()["state"], "inactive")
+        self.run_tour(f"/portal/{key}", "serene_client_visit", None)
+        self.assertEqual(set(portal.item_ids.mapped("state")), {"completed"})
+        answer = self.client.with_user(self.user_owner).portal_record_input_ids
+        self.assertEqual(len(answer), 1)
+        self.assertEqual(answer.user_input_line_ids.value_char_box, '"><svg onload=alert(1)>')
+        self.assertEqual(portal.get_activity_summary()["state"], "active")
+        self.run_tour(self.clients_url, "serene_note_owner_sees_records", "t_owner")

@@ -1,0 +1,124 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import is_html_empty
+
+
+class SerenePortalAddItem(models.TransientModel):
+    """The Add Item dialog: everything picked here becomes items in one go, with one notification."""
+
+    _name = "serene.portal.add.item"
+    _description = "Add Items to a Client Portal"
+
+    partner_id = fields.Many2one("res.partner", string="Client", required=True, readonly=True)
+    survey_ids = fields.Many2many(
+        "survey.survey",
+        string="Intake Forms & Assessments",
+        domain=[("serene_form_kind", "!=", False), ("active", "=", True)],
+    )
+    resource_attachment_ids = fields.Many2many("ir.attachment", string="Resources to Share")
+    line_ids = fields.One2many("serene.portal.add.item.line", "wizard_id", string="Requests and Links")
+    instructions_title = fields.Char()
+    instructions = fields.Html(sanitize=True, sanitize_overridable=False)
+    due_date = fields.Date()
+    notify_client = fields.Boolean(string="Notify the client", default=True)
+    portal_exists = fields.Boolean(compute="_compute_portal_exists")
+
+    @api.depends("partner_id")
+    def _compute_portal_exists(self):
+        for wizard in self:
+            wizard.portal_exists = bool(wizard.partner_id.client_portal_id)
+
+    def _prepare_item_vals(self):
+        self.ensure_one()
+        base = {"partner_id": self.partner_id.id, "due_date": self.due_date}
+        vals_list = [
+            dict(base, item_type=survey.serene_form_kind or "intake_form", survey_id=survey.id, name=survey.title)
+            for survey in self.survey_ids
+        ]
+        vals_list += [
+            dict(
+                base,
+                item_type="resource",
+                name=attachment.name,
+                attachment_ids=[(6, 0, attachment.ids)],
+                due_date=False,
+            )
+            for attachment in self.resource_attachment_ids
+        ]
+        for line in self.line_ids:
+            if line.line_type == "link":
+                self.env["serene.portal.item"]._validate_url(line.url)
+                vals_list.append(dict(base, item_type="link", name=line.name, url=line.url, due_date=False))
+            else:
+                vals_list.append(
+                    dict(
+                        base,
+                        item_type="document_request",
+                        name=line.name,
+                        description=line.instructions,
+                        accepted_kinds=",".join(line._get_kinds()),
+                    )
+                )
+        if not is_html_empty(self.instructions):
+            vals_list.append(
+                dict(
+                    base,
+                    item_type="instructions",
+                    name=self.instructions_title or _("Instructions"),
+                    description=self.instructions,
+                )
+            )
+        return vals_list
+
+    def action_add(self):
+        self.ensure_one()
+        self.partner_id._check_portal_access(need="owner")
+        vals_list = self._prepare_item_vals()
+        if not vals_list:
+            raise UserError(_("Pick at least one form, file, request, link or instructions to add."))
+        items = self.env["serene.portal.item"].with_context(serene_notify_client=self.notify_client).create(vals_list)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _(
+                    "%(count)s items added to %(name)s's portal.", count=len(items), name=self.partner_id.name
+                ),
+                "next": {"type": "ir.actions.act_window_close", "infos": {"serene_items_added": len(items)}},
+            },
+        }
+
+
+class SerenePortalAddItemLine(models.TransientModel):
+    _name = "serene.portal.add.item.line"
+    _description = "Add Items to a Client Portal: request or link"
+
+    wizard_id = fields.Many2one("serene.portal.add.item", required=True, ondelete="cascade")
+    line_type = fields.Selection(
+        [("document_request", "Document Request"), ("link", "Link")],
+        required=True,
+        default="document_request",
+    )
+    name = fields.Char(string="Title", required=True)
+    url = fields.Char(string="Link")
+    instructions = fields.Html(sanitize=True, sanitize_overridable=False)
+    accept_pdf = fields.Boolean(string="PDF", default=True)
+    accept_image = fields.Boolean(string="Images", default=True)
+    accept_docx = fields.Boolean(string="Word", default=True)
+
+    @api.constrains("line_type", "url")
+    def _check_url(self):
+        for line in self.filtered(lambda line: line.line_type == "link"):
+            self.env["serene.portal.item"]._validate_url(line.url)
+
+    def _get_kinds(self):
+        self.ensure_one()
+        kinds = [
+            kind
+            for kind, flag in (("pdf", self.accept_pdf), ("image", self.accept_image), ("docx", self.accept_docx))
+            if flag
+        ]
+        if not kinds:
+            raise UserError(_("Document request “%(title)s” accepts no kind of file.", title=self.name))
+        return kinds

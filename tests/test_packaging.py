@@ -1,0 +1,62 @@
+"""The addon installs, uninstalls, reinstalls and upgrades cleanly on a real database."""
+
+from conftest import psql, run_odoo
+
+MODULE = "serene_client_portal"
+
+
+def module_state(db):
+    return psql(db, f"SELECT state FROM ir_module_module WHERE name = '{MODULE}'")
+
+
+def table_exists(db, table):
+    return psql(db, f"SELECT to_regclass('{table}') IS NOT NULL") == "t"
+
+
+def test_install_uninstall_reinstall(fresh_db):
+    run_odoo("-d", fresh_db, "-i", MODULE, "--stop-after-init", "--http-interface=127.0.0.1")
+    assert module_state(fresh_db) == "installed"
+    assert table_exists(fresh_db, "serene_portal_item")
+    assert psql(fresh_db, "SELECT count(*) FROM res_partner WHERE is_client") == "8", "demo clients"
+
+    run_odoo("module", "uninstall", "-d", fresh_db, MODULE)
+    assert module_state(fresh_db) == "uninstalled"
+    for table in ("serene_client_portal", "serene_portal_item", "serene_portal_activity", "serene_portal_link"):
+        assert not table_exists(fresh_db, table), table
+    assert (
+        psql(
+            fresh_db,
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_name = 'res_partner' AND column_name = 'is_client'",
+        )
+        == "0"
+    )
+    assert psql(fresh_db, "SELECT count(*) FROM ir_model_data WHERE module = 'serene_client_portal'") == "0"
+
+    run_odoo("-d", fresh_db, "-i", MODULE, "--stop-after-init", "--http-interface=127.0.0.1")
+    assert module_state(fresh_db) == "installed"
+    assert psql(fresh_db, "SELECT count(*) FROM serene_portal_item") == "13"
+
+
+def test_upgrade_keeps_data(fresh_db):
+    run_odoo("-d", fresh_db, "-i", MODULE, "--stop-after-init", "--http-interface=127.0.0.1")
+    counts = (
+        "SELECT (SELECT count(*) FROM serene_portal_item), (SELECT count(*) FROM serene_portal_activity), "
+        "(SELECT count(*) FROM serene_client_portal), (SELECT count(*) FROM serene_portal_link), "
+        "(SELECT count(*) FROM ir_attachment WHERE res_model = 'serene.portal.item')"
+    )
+    # Data a practice made after installing: settings, a client's limit, a link.
+    psql(fresh_db, "UPDATE res_company SET serene_portal_item_limit = 7, serene_portal_link_expiry_days = 3")
+    psql(fresh_db, "UPDATE res_partner SET portal_item_limit = 4 WHERE name = 'Jordan Rivera'")
+    before = psql(fresh_db, counts)
+    run_odoo("-d", fresh_db, "-u", MODULE, "--stop-after-init", "--http-interface=127.0.0.1")
+    assert module_state(fresh_db) == "installed"
+    assert psql(fresh_db, counts) == before
+    assert (
+        psql(
+            fresh_db,
+            "SELECT serene_portal_item_limit, serene_portal_link_expiry_days FROM res_company ORDER BY id LIMIT 1",
+        )
+        == "7|3"
+    )
+    assert psql(fresh_db, "SELECT portal_item_limit FROM res_partner WHERE name = 'Jordan Rivera'") == "4"
