@@ -49,5 +49,6 @@ drop_db() {
 }
 
 fresh_db() {
-    "$PY" -m odoo db duplicate -f "$2" "$1" >/dev/null
+    local out
+    out=$("$PY" -m odoo db duplicate -f "$2" "$1" 2>&1) || { echo "$out" | tail -20; return 1; }
 }

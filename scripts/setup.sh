@@ -74,7 +74,15 @@ fi
 odoo_importable || die "python3 still cannot import Odoo 19"
 "$PY" -c 'import websocket, qrcode, pytest_odoo' || die "project requirements missing"
 
-# 4. PostgreSQL must answer (standard PG* variables; default local socket, then 127.0.0.1).
+# 4. axe-core for the accessibility check of the portal pages (npm registry, cached per user).
+axe_dir=${XDG_CACHE_HOME:-$HOME/.cache}/serene-client-portal
+if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+    command -v npm >/dev/null || apt_install npm
+    say "installing axe-core into $axe_dir"
+    npm install --silent --no-audit --no-fund --prefix "$axe_dir" axe-core@4.10.3 >/dev/null
+fi
+
+# 5. PostgreSQL must answer (standard PG* variables; default local socket, then 127.0.0.1).
 if ! "$here/scripts/pg.sh" check; then
     die "PostgreSQL does not answer. Start it (e.g. 'pg_ctlcluster 15 main start'), or point PGHOST/PGPORT/PGUSER at a server where PGUSER may create databases."
 fi

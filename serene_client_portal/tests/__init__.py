@@ -4,3 +4,4 @@ from . import test_portal_concurrency
 from . import test_query_counts
 from . import test_portal_http
 from . import test_ui
+from . import test_accessibility
