@@ -148,7 +148,9 @@ class ClientPortal(http.Controller):
         item_sudo = portal_sudo._get_item(item_id, types=("document_request",))
         if not item_sudo:
             raise NotFound()
-        files = [(f.filename, f.read()) for f in request.httprequest.files.getlist("files") if f.filename]
+        # Read one byte past the limit at most: enough to refuse a larger file without holding it.
+        limit = (portal_sudo.company_id.serene_portal_upload_max_mb or 10) * 1024 * 1024 + 1
+        files = [(f.filename, f.read(limit)) for f in request.httprequest.files.getlist("files") if f.filename]
         try:
             item_sudo._portal_upload(files, note=note, fingerprint=link_sudo.fingerprint)
         except (UserError, ValidationError) as error:

@@ -149,20 +149,31 @@ class ResPartner(models.Model):
             partner.portal_can_add = not reason
             partner.portal_add_disabled_reason = reason
 
+    @api.depends_context("uid")
     @api.depends("portal_item_ids.attachment_ids")
     def _compute_portal_record_attachment_ids(self):
+        # Removed (archived) requests keep their uploads on the record.
+        requests = (
+            self.env["serene.portal.item"]
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("partner_id", "in", self.ids),
+                    ("item_type", "=", "document_request"),
+                ]
+            )
+        )
         uploads = (
             self.env["ir.attachment"].search(
                 [
                     ("res_model", "=", "serene.portal.item"),
-                    ("res_id", "in", self.portal_item_ids.filtered(lambda i: i.item_type == "document_request").ids),
+                    ("res_id", "in", requests.ids),
                 ]
             )
-            if self.portal_item_ids
+            if requests
             else self.env["ir.attachment"]
         )
-        items = self.env["serene.portal.item"].browse(uploads.mapped("res_id"))
-        partner_by_item = {item.id: item.partner_id.id for item in items}
+        partner_by_item = {item.id: item.partner_id.id for item in requests}
         for partner in self:
             partner.portal_record_attachment_ids = uploads.filtered(
                 lambda a, pid=partner.id: partner_by_item.get(a.res_id) == pid
@@ -180,11 +191,13 @@ class ResPartner(models.Model):
         storage_mb = self.portal_storage_limit_mb or company.serene_portal_storage_limit_mb
         return items, storage_mb * 1024 * 1024
 
-    def _get_portal_usage_limit_messages(self, adding_items=0):
+    def _get_portal_usage_limit_messages(self, adding_items=None):
         """Which usage limit each client is over, in words (False when none), in three queries.
 
-        ``adding_items`` asks whether that many more items would still fit.
+        ``adding_items`` ({partner id: count}) asks whether that many more items would still fit;
+        without it, whether one more would.
         """
+        adding_items = adding_items or {}
         Item = self.env["serene.portal.item"].sudo().with_context(active_test=True)
         item_counts = dict(Item._read_group([("partner_id", "in", self.ids)], ["partner_id"], ["__count"]))
         item_counts = {partner.id: count for partner, count in item_counts.items()}
@@ -205,8 +218,7 @@ class ResPartner(models.Model):
             item_limit, storage_limit = partner._get_portal_limits()
             company = partner.company_id or self.env.company
             count = item_counts.get(partner.id, 0)
-            # Displaying (adding_items=0) asks whether one more item still fits.
-            if item_limit and count + max(adding_items, 1) > item_limit:
+            if item_limit and count + adding_items.get(partner.id, 1) > item_limit:
                 messages[partner.id] = _(
                     "Usage limit exceeded: %(name)s already has %(count)s active portal items "
                     "(limit %(limit)s). Remove items or raise the limit to add more.",

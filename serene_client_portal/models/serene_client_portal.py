@@ -316,6 +316,20 @@ class SereneClientPortal(models.Model):
         if not email or "@" not in email or len(email) > 254:
             return False
         portals = self.sudo().search([("partner_id.email_normalized", "=", email), ("active", "=", True)], limit=5)
+        # One email per portal per 10 minutes: a double click or a bored visitor sends no mail storm.
+        recent = (
+            self.env["serene.portal.activity"]
+            .sudo()
+            ._read_group(
+                [
+                    ("portal_id", "in", portals.ids),
+                    ("event_type", "=", "link_requested"),
+                    ("event_at", ">=", fields.Datetime.now() - timedelta(minutes=10)),
+                ],
+                ["portal_id"],
+            )
+        )
+        portals -= self.browse([portal.id for (portal,) in recent])
         for portal in portals:
             self.env["serene.portal.activity"]._log(portal, "link_requested", actor="client")
             portal._send_access_link()

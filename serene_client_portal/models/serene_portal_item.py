@@ -16,6 +16,7 @@ ITEM_TYPES = [
     ("instructions", "Instructions"),
 ]
 FORM_TYPES = ("intake_form", "assessment")
+MAX_FILES_PER_UPLOAD = 10
 TODO_TYPES = ("intake_form", "assessment", "document_request")
 
 # Kinds of upload a document request may accept: label and the MIME types (sniffed from content).
@@ -132,10 +133,9 @@ class SerenePortalItem(models.Model):
         for vals in vals_list:
             vals["portal_id"] = portal_by_partner[vals["partner_id"]].id
             adding[vals["partner_id"]] = adding.get(vals["partner_id"], 0) + 1
-        for partner in partners:
-            message = partner.sudo()._get_portal_usage_limit_messages(adding_items=adding[partner.id]).get(partner.id)
-            if message:
-                raise UserError(message)
+        messages = partners.sudo()._get_portal_usage_limit_messages(adding_items=adding)
+        if any(messages.values()):
+            raise UserError("\n".join(message for message in messages.values() if message))
         items = super().create(vals_list)
         items._link_own_attachments()
         self.env["serene.portal.activity"]._log(items.portal_id, "item_added", items=items)
@@ -254,6 +254,8 @@ class SerenePortalItem(models.Model):
         self.ensure_one()
         if not files:
             raise UserError(_("Choose at least one file to upload."))
+        if len(files) > MAX_FILES_PER_UPLOAD:
+            raise UserError(_("Upload at most %(count)s files at a time.", count=MAX_FILES_PER_UPLOAD))
         company = self.company_id
         max_bytes = (company.serene_portal_upload_max_mb or 10) * 1024 * 1024
         accepted = self._get_accepted_mimetypes()
