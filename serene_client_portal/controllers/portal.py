@@ -8,8 +8,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import content_disposition, request
 from odoo.tools import is_html_empty
 
-_logger = logging.getLogger(__name__)
-
 PORTAL_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -37,10 +35,11 @@ class _RedactPortalKeys(logging.Filter):
         return True
 
 
-_redactor = _RedactPortalKeys()
 for _name in ("werkzeug", "odoo.http", "odoo.service.server"):
-    if _redactor not in logging.getLogger(_name).filters:
-        logging.getLogger(_name).addFilter(_redactor)
+    _log = logging.getLogger(_name)
+    # Once per logger, also when the module is imported again (tests, reloads).
+    if not any(type(f).__name__ == _RedactPortalKeys.__name__ for f in _log.filters):
+        _log.addFilter(_RedactPortalKeys())
 
 
 class ClientPortal(http.Controller):

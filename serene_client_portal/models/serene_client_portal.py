@@ -92,11 +92,12 @@ class SereneClientPortal(models.Model):
         """
         missing = partners.filtered(lambda p: not p.sudo().client_portal_id)
         if missing:
-            for company in missing.company_id or self.env.company:
-                self._lock_rows("res_company", company.ids)
+            company_of = {partner: partner.company_id or self.env.company for partner in missing}
+            for company in set(company_of.values()):
                 if company.serene_portal_limit:
+                    self._lock_rows("res_company", company.ids)
                     active = self.sudo().search_count([("company_id", "=", company.id)])
-                    wanted = len(missing.filtered(lambda p, c=company: (p.company_id or self.env.company) == c))
+                    wanted = sum(1 for c in company_of.values() if c == company)
                     if active + wanted > company.serene_portal_limit:
                         raise UserError(
                             _(
@@ -104,12 +105,7 @@ class SereneClientPortal(models.Model):
                                 limit=company.serene_portal_limit,
                             )
                         )
-            self.create(
-                [
-                    {"partner_id": partner.id, "company_id": (partner.company_id or self.env.company).id}
-                    for partner in missing
-                ]
-            )
+            self.create([{"partner_id": partner.id, "company_id": company_of[partner].id} for partner in missing])
         return partners.sudo().client_portal_id.with_env(self.env)
 
     def _lock_rows(self, table, ids):
