@@ -3,7 +3,7 @@ import unittest
 
 from odoo.tests import HttpCase, tagged
 
-from .common import SereneCase
+from .common import XSS, SereneCase
 
 _logger = logging.getLogger(__name__)
 
@@ -57,13 +57,17 @@ class TestClientPortalTours(TourCase):
         Item.create(
             {"partner_id": self.client.id, "item_type": "document_request", "name": "ID card", "accepted_kinds": "pdf"}
         )
+        Item.create({"partner_id": self.client.id, "item_type": "link", "name": XSS, "url": "https://example.com"})
         portal = self.client.client_portal_id
         key = portal._new_access_url().rsplit("/", 1)[1]
         self.env.cr.execute("UPDATE serene_portal_activity SET event_at = event_at - interval '30 days'")
         self.env.invalidate_all()
         self.assertEqual(portal.get_activity_summary()["state"], "inactive")
         self.run_tour(f"/portal/{key}", "serene_client_visit", None)
-        self.assertEqual(set(portal.item_ids.mapped("state")), {"completed"})
+        self.assertEqual(
+            set(portal.item_ids.filtered(lambda i: i.item_type != "link").mapped("state")),
+            {"completed"},
+        )
         answer = self.client.with_user(self.user_owner).portal_record_input_ids
         self.assertEqual(len(answer), 1)
         self.assertEqual(answer.user_input_line_ids.value_char_box, '"><svg onload=alert(1)>')

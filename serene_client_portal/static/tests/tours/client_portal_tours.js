@@ -210,5 +210,18 @@ tours.add("serene_note_owner_sees_records", {
             content: "The uploaded document is in Records",
             trigger: ".o_field_widget[name=portal_record_attachment_ids]:contains('id-card.pdf')",
         },
+        {
+            content: "Markup typed by a client stays text in the backend",
+            trigger: ".o_form_view .o_notebook .nav-link:contains('Client Portal')",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=portal_item_ids] td:contains('\"><svg onload=alert(1)>')",
+            run() {
+                if (document.querySelector(".o_form_view svg[onload]")) {
+                    throw new Error("an svg element was injected into the backend");
+                }
+            },
+        },
     ],
 });
