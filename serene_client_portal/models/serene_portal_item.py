@@ -1,4 +1,7 @@
+import logging
 import re
+import socket
+import struct
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -6,6 +9,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.mimetypes import guess_mimetype
+
+_logger = logging.getLogger(__name__)
 
 ITEM_TYPES = [
     ("intake_form", "Intake Form"),
@@ -284,6 +289,8 @@ class SerenePortalItem(models.Model):
                     )
                 )
             checked.append((name, data, mimetype))
+        for name, data, _mimetype in checked:
+            self._scan_upload(name, data)
         _item_limit, storage_limit = self.partner_id._get_portal_limits()
         if storage_limit:
             used = self._get_upload_storage_by_partner([self.partner_id.id]).get(self.partner_id.id, 0)
@@ -332,6 +339,48 @@ class SerenePortalItem(models.Model):
                     ),
                 )
         return attachments
+
+    def _scan_upload(self, name, data):
+        """Refuse a file that ClamAV flags, when the practice configured clamd.
+
+        ``serene_client_portal.clamd_address`` (system parameter): a unix socket path or
+        ``host:port``. Unset: no scan. Set but unreachable: the upload is refused (fail closed).
+        """
+        address = self.env["ir.config_parameter"].sudo().get_param("serene_client_portal.clamd_address")
+        if not address:
+            return
+        try:
+            verdict = clamd_instream(address, data)
+        except OSError:
+            _logger.warning("clamd at %s did not answer; upload refused", address)
+            raise UserError(_("Uploads cannot be checked right now. Please try again later.")) from None
+        if not verdict.endswith("OK"):
+            _logger.warning("clamd refused an upload for portal item %s: %s", self.id, verdict)
+            raise UserError(_("“%(name)s” was refused by the virus check.", name=name))
+
+
+def clamd_instream(address, data, timeout=30):
+    """Send ``data`` to clamd with INSTREAM and return its verdict ("stream: OK", "... FOUND")."""
+    if ":" in address and not address.startswith("/"):
+        host, port = address.rsplit(":", 1)
+        sock = socket.create_connection((host, int(port)), timeout=timeout)
+    else:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        sock.connect(address)
+    with sock:
+        sock.sendall(b"zINSTREAM\0")
+        for start in range(0, len(data), 65536):
+            chunk = data[start : start + 65536]
+            sock.sendall(struct.pack("!L", len(chunk)) + chunk)
+        sock.sendall(struct.pack("!L", 0))
+        reply = b""
+        while not reply.endswith(b"\0"):
+            part = sock.recv(4096)
+            if not part:
+                break
+            reply += part
+    return reply.rstrip(b"\0").decode(errors="replace").strip()
 
 
 _UNSAFE_FILENAME = re.compile(r"[^\w.\- ()]+", re.UNICODE)

@@ -1,3 +1,9 @@
+import os
+import shutil
+import socketserver
+import struct
+import tempfile
+import threading
 from datetime import timedelta
 
 from freezegun import freeze_time
@@ -5,6 +11,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import HTML_AS_PNG, PDF_BYTES, PNG_BYTES, XSS, SereneTransactionCase
 
@@ -482,3 +489,74 @@ class TestClientPortal(SereneTransactionCase):
         self.assertEqual(portal.sudo()._get_upcoming_appointments(), future)
         portal.show_appointments = False
         self.assertFalse(portal.sudo()._get_portal_page_values()["appointments"])
+
+
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+class ClamdPeer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """A clamd speaking its INSTREAM protocol on a unix socket, flagging the EICAR test string.
+
+    ClamAV's daemon needs its signature database from the internet, which this machine does
+    not reach: this peer speaks the same protocol so the addon's client code runs for real.
+    """
+
+    daemon_threads = True
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            command = b""
+            while not command.endswith(b"\0"):
+                command += self.request.recv(1)
+            assert command == b"zINSTREAM\0", command
+            data = b""
+            while True:
+                size = struct.unpack("!L", self._read(4))[0]
+                if not size:
+                    break
+                data += self._read(size)
+            verdict = b"stream: Eicar-Test-Signature FOUND" if EICAR in data else b"stream: OK"
+            self.request.sendall(verdict + b"\0")
+
+        def _read(self, size):
+            buf = b""
+            while len(buf) < size:
+                buf += self.request.recv(size - len(buf))
+            return buf
+
+    def __init__(self, path):
+        super().__init__(path, self.Handler)
+
+
+@tagged("serene")
+class TestUploadVirusScan(SereneTransactionCase):
+    def setUp(self):
+        super().setUp()
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        self.address = os.path.join(folder, "clamd.sock")
+        server = ClamdPeer(self.address)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        self.request = self._add(item_type="document_request", name="Docs", accepted_kinds="pdf")
+
+    def test_infected_upload_is_refused_and_clean_one_stored(self):
+        self.env["ir.config_parameter"].sudo().set_param("serene_client_portal.clamd_address", self.address)
+        with (
+            self.assertRaisesRegex(UserError, "refused by the virus check"),
+            mute_logger("odoo.addons.serene_client_portal.models.serene_portal_item"),
+        ):
+            self.request.sudo()._portal_upload([("ok.pdf", PDF_BYTES), ("bad.pdf", PDF_BYTES + EICAR)])
+        self.assertFalse(self.request.attachment_ids)
+        self.request.sudo()._portal_upload([("ok.pdf", PDF_BYTES)])
+        self.assertEqual(len(self.request.attachment_ids), 1)
+
+    def test_unreachable_scanner_refuses_uploads(self):
+        self.env["ir.config_parameter"].sudo().set_param("serene_client_portal.clamd_address", self.address + ".gone")
+        with (
+            self.assertRaisesRegex(UserError, "cannot be checked right now"),
+            mute_logger("odoo.addons.serene_client_portal.models.serene_portal_item"),
+        ):
+            self.request.sudo()._portal_upload([("ok.pdf", PDF_BYTES)])
+        self.assertFalse(self.request.attachment_ids)
