@@ -97,6 +97,11 @@ class ClientPortal(http.Controller):
             return self._respond(response)
         return self._respond(request.redirect(INVALID_LINK_PATH, code=303, local=True))
 
+    def _item_not_found(self, portal_sudo, portal_key):
+        """An item or file that is not this client's (or no longer shared): nothing about it."""
+        values = {"company": portal_sudo.company_id, "base_path": f"/portal/{portal_key}"}
+        return self._render("serene_client_portal.portal_item_not_found", values, status=404)
+
     def _home_values(self, portal_sudo, portal_key=None, preview=False, **extra):
         values = portal_sudo._get_portal_page_values()
         values.update(
@@ -141,7 +146,7 @@ class ClientPortal(http.Controller):
         portal_sudo, link_sudo = found
         item_sudo = portal_sudo._get_item(item_id, types=("intake_form", "assessment"))
         if not item_sudo or item_sudo.state == "completed":
-            raise NotFound()
+            return self._item_not_found(portal_sudo, portal_key)
         answer_sudo = item_sudo._portal_start_form(fingerprint=link_sudo.fingerprint)
         request.session["serene_portal_return"] = f"/portal/{portal_key}?done=form"
         return self._respond(request.redirect(answer_sudo.get_start_url(), local=True))
@@ -161,7 +166,7 @@ class ClientPortal(http.Controller):
         portal_sudo, link_sudo = found
         item_sudo = portal_sudo._get_item(item_id, types=("document_request",))
         if not item_sudo:
-            raise NotFound()
+            return self._item_not_found(portal_sudo, portal_key)
         # Read one byte past the limit at most: enough to refuse a larger file without holding it.
         limit = (portal_sudo.company_id.serene_portal_upload_max_mb or 10) * 1024 * 1024 + 1
         files = [(f.filename, f.read(limit)) for f in request.httprequest.files.getlist("files") if f.filename]
@@ -205,7 +210,7 @@ class ClientPortal(http.Controller):
         item_sudo = portal_sudo._get_item(item_id, types=("resource", "document_request"))
         attachment_sudo = item_sudo.attachment_ids.filtered(lambda a: a.id == attachment_id) if item_sudo else None
         if not attachment_sudo:
-            raise NotFound()
+            return self._item_not_found(portal_sudo, portal_key)
         if item_sudo.item_type == "resource":
             request.env["serene.portal.activity"]._log(
                 portal_sudo,

@@ -152,6 +152,7 @@ class TestPortalHttp(SereneCase, HttpCase):
                 response = self._get(path)
                 self.assertIn(response.status_code, (303, 404))
                 self.assertNotIn(b"%PDF", response.content)
+                self._assert_headers(response)
         # An answer token of another client's form does not open it through this portal.
         other_form = self.env["serene.portal.item"].create(
             {
@@ -162,6 +163,8 @@ class TestPortalHttp(SereneCase, HttpCase):
         )
         response = self._get(f"/portal/{self.key}/item/{other_form.id}/form")
         self.assertEqual(response.status_code, 404)
+        self.assertIn("This item is not available", response.text)
+        self.assertNotIn("Oscar", response.text)
         self.assertFalse(other_form.user_input_id)
         # Another client's answer token given to this client's form is ignored: own answers only.
         other_answer = other_form.sudo()._portal_start_form()
