@@ -3,6 +3,14 @@ from odoo.exceptions import AccessError
 
 PRACTICE_USER = "serene_client_portal.group_practice_user"
 PRACTICE_MANAGER = "serene_client_portal.group_practice_manager"
+# Fields that decide who sees a client's portal, answers and files.
+PRACTICE_FIELDS = {
+    "note_owner_id",
+    "care_team_user_ids",
+    "client_portal_id",
+    "portal_item_limit",
+    "portal_storage_limit_mb",
+}
 
 
 class ResPartner(models.Model):
@@ -178,6 +186,53 @@ class ResPartner(models.Model):
             partner.portal_record_attachment_ids = uploads.filtered(
                 lambda a, pid=partner.id: partner_by_item.get(a.res_id) == pid
             )
+
+    # ------------------------------------------------------------------
+    # CRUD: who may say who works with a client
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                self.browse()._check_practice_fields_write(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._check_practice_fields_write(vals)
+        return super().write(vals)
+
+    def _check_practice_fields_write(self, vals):
+        """Contacts are editable by every internal user; the fields that grant access to a
+        client's health data are not. ``self`` is empty for a creation."""
+        if not PRACTICE_FIELDS & set(vals):
+            return
+        user = self.env.user
+        if "client_portal_id" in vals:
+            raise AccessError(_("A client's portal is linked by the system only."))
+        if user.has_group(PRACTICE_MANAGER):
+            return
+        if {"portal_item_limit", "portal_storage_limit_mb"} & set(vals):
+            raise AccessError(_("Only practice managers can change a client's usage limits."))
+        if not user.has_group(PRACTICE_USER):
+            raise AccessError(_("Only practitioners can choose who works with a client."))
+        for partner in self:
+            if partner.note_owner_id and partner.note_owner_id != user:
+                raise AccessError(
+                    _(
+                        "Only the note owner of %(name)s or a practice manager can change who works with this client.",
+                        name=partner.name,
+                    )
+                )
+        if not self and vals.get("note_owner_id") not in (None, False, user.id):
+            raise AccessError(_("A new client's note owner is you; a practice manager can choose someone else."))
+        if any(not partner.note_owner_id for partner in self) and vals.get("note_owner_id") not in (
+            None,
+            False,
+            user.id,
+        ):
+            raise AccessError(_("You can take on a client without a note owner, not hand them to someone else."))
 
     # ------------------------------------------------------------------
     # Usage limits

@@ -45,7 +45,13 @@ class SereneCase:
         )
         cls.user_team = new_test_user(env, "t_team", groups=PRACTICE_USER, name="Team Tim", **company_kw)
         cls.user_other = new_test_user(env, "t_other", groups=PRACTICE_USER, name="Other Otto", **company_kw)
-        cls.user_internal = new_test_user(env, "t_internal", groups="base.group_user", name="Clerk Cleo", **company_kw)
+        cls.user_internal = new_test_user(
+            env,
+            "t_internal",
+            groups="base.group_user,base.group_partner_manager",
+            name="Clerk Cleo",
+            **company_kw,
+        )
         cls.user_manager_2 = new_test_user(
             env,
             "t_manager2",

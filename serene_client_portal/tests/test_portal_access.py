@@ -194,3 +194,64 @@ class TestPortalAccess(SereneTransactionCase):
         self.assertEqual(Item.with_user(self.user_manager_2).with_company(self.company_2).search([]), zoe_item)
         with self.assertRaises(AccessError):
             zoe_item.with_user(self.user_manager).read(["name"])
+
+
+@tagged("serene")
+class TestPracticeFieldsWrite(SereneTransactionCase):
+    """Every internal user may edit contacts; only the right people say who sees a client."""
+
+    def _write(self, user, vals, partner=None):
+        (partner or self.client).with_user(user).write(vals)
+
+    def test_strangers_cannot_make_themselves_note_owner_or_team(self):
+        for user in (self.user_internal, self.user_other, self.user_team):
+            for vals in ({"note_owner_id": user.id}, {"care_team_user_ids": [(4, user.id)]}):
+                with self.subTest(user=user.login, vals=vals), self.assertRaises(AccessError):
+                    self._write(user, vals)
+        self.assertEqual(self.client.note_owner_id, self.user_owner)
+        self.assertEqual(self.client.care_team_user_ids, self.user_team)
+        # Other contact fields stay editable by everyone, as in Odoo.
+        self._write(self.user_internal, {"phone": "+32 470 11 22 33"})
+
+    def test_note_owner_manages_the_team_and_hands_over(self):
+        self._write(self.user_owner, {"care_team_user_ids": [(4, self.user_other.id)]})
+        self.assertIn(self.user_other, self.client.care_team_user_ids)
+        self._write(self.user_owner, {"note_owner_id": self.user_other.id})
+        self.assertEqual(self.client.note_owner_id, self.user_other)
+        with self.assertRaises(AccessError):
+            self._write(self.user_owner, {"note_owner_id": self.user_owner.id})
+
+    def test_usage_limits_and_portal_link_are_not_the_owners(self):
+        with self.assertRaises(AccessError):
+            self._write(self.user_owner, {"portal_item_limit": 500})
+        self._write(self.user_manager, {"portal_item_limit": 500, "portal_storage_limit_mb": 50})
+        self.assertEqual(self.client.portal_item_limit, 500)
+        other_portal = (
+            self.env["serene.portal.item"]
+            .create(
+                {
+                    "partner_id": self.client_other.id,
+                    "item_type": "link",
+                    "name": "L",
+                    "url": "https://example.com",
+                }
+            )
+            .portal_id
+        )
+        for user in (self.user_owner, self.user_manager):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self._write(user, {"client_portal_id": other_portal.id})
+
+    def test_creating_clients(self):
+        Partner = self.env["res.partner"]
+        mine = Partner.with_user(self.user_owner).create(
+            {"name": "New Client", "is_client": True, "note_owner_id": self.user_owner.id},
+        )
+        self.assertEqual(mine.note_owner_id, self.user_owner)
+        with self.assertRaises(AccessError):
+            Partner.with_user(self.user_owner).create({"name": "Theirs", "note_owner_id": self.user_other.id})
+        with self.assertRaises(AccessError):
+            Partner.with_user(self.user_internal).create({"name": "Sneaky", "note_owner_id": self.user_internal.id})
+        unowned = Partner.create({"name": "Walk-in", "is_client": True})
+        self._write(self.user_other, {"note_owner_id": self.user_other.id}, partner=unowned)
+        self.assertEqual(unowned.note_owner_id, self.user_other)
