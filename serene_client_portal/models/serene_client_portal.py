@@ -3,7 +3,7 @@ from datetime import timedelta
 from babel.dates import format_timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.misc import babel_locale_parse
 
@@ -65,6 +65,11 @@ class SereneClientPortal(models.Model):
             portal.partner_id.sudo().client_portal_id = portal
         portals.env["serene.portal.activity"]._log(portals, "portal_created")
         return portals
+
+    def write(self, vals):
+        if not self.env.su and {"partner_id", "company_id"} & set(vals):
+            raise AccessError(_("A portal stays with its client."))
+        return super().write(vals)
 
     # ------------------------------------------------------------------
     # Actions

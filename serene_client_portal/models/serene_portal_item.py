@@ -6,7 +6,7 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.mimetypes import guess_mimetype
 
@@ -22,6 +22,18 @@ ITEM_TYPES = [
 ]
 FORM_TYPES = ("intake_form", "assessment")
 MAX_FILES_PER_UPLOAD = 10
+# Set at creation or by the client's own progress, never edited afterwards (RPC included).
+SYSTEM_FIELDS = {
+    "partner_id",
+    "portal_id",
+    "item_type",
+    "survey_id",
+    "user_input_id",
+    "state",
+    "completed_at",
+    "assigned_at",
+    "added_by_id",
+}
 TODO_TYPES = ("intake_form", "assessment", "document_request")
 
 # Kinds of upload a document request may accept: label and the MIME types (sniffed from content).
@@ -149,6 +161,8 @@ class SerenePortalItem(models.Model):
         return items
 
     def write(self, vals):
+        if not self.env.su and SYSTEM_FIELDS & set(vals):
+            raise AccessError(_("The client, type and progress of a portal item are kept by the system."))
         if vals.get("url"):
             vals["url"] = vals["url"].strip()
         result = super().write(vals)
@@ -240,7 +254,7 @@ class SerenePortalItem(models.Model):
                 check_attempts=False,
                 serene_item_id=self.id,
             )
-            self.write({"user_input_id": answer.id, "state": "in_progress"})
+            self.sudo().write({"user_input_id": answer.id, "state": "in_progress"})
             self.env["serene.portal.activity"]._log(
                 self.portal_id,
                 "form_started",

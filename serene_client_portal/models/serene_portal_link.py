@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 
 def hash_key(key):
@@ -46,6 +47,11 @@ class SerenePortalLink(models.Model):
                 link.state = "expired"
             else:
                 link.state = "valid"
+
+    def write(self, vals):
+        if not self.env.su and {"portal_id", "key_hash", "fingerprint"} & set(vals):
+            raise AccessError(_("An access link stays with its portal and key."))
+        return super().write(vals)
 
     def action_revoke(self):
         now = fields.Datetime.now()

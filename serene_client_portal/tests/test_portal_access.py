@@ -255,3 +255,29 @@ class TestPracticeFieldsWrite(SereneTransactionCase):
         unowned = Partner.create({"name": "Walk-in", "is_client": True})
         self._write(self.user_other, {"note_owner_id": self.user_other.id}, partner=unowned)
         self.assertEqual(unowned.note_owner_id, self.user_other)
+
+    def test_system_fields_of_portal_records(self):
+        item = self.env["serene.portal.item"].create(
+            {
+                "partner_id": self.client.id,
+                "item_type": "link",
+                "name": "L",
+                "url": "https://example.com",
+            }
+        )
+        mine = self.client_other.copy({"name": "Another of mine", "note_owner_id": self.user_owner.id})
+        key = item.portal_id._new_access_url().rsplit("/", 1)[1]
+        link = self.env["serene.portal.link"].browse(self.env["serene.portal.link"]._find_valid(key).id)
+        attempts = [
+            (item, {"partner_id": mine.id}),
+            (item, {"state": "completed"}),
+            (item, {"item_type": "resource"}),
+            (item.portal_id, {"partner_id": mine.id}),
+            (link, {"portal_id": item.portal_id.id}),
+        ]
+        for record, vals in attempts:
+            for user in (self.user_owner, self.user_manager):
+                with self.subTest(model=record._name, vals=vals, user=user.login), self.assertRaises(AccessError):
+                    record.with_user(user).write(vals)
+        item.with_user(self.user_owner).write({"name": "Renamed", "due_date": "2030-01-01"})
+        self.assertEqual(item.name, "Renamed")
