@@ -56,6 +56,12 @@ class ResPartner(models.Model):
         groups=PRACTICE_USER,
         help="Most upload storage this client may use. 0 uses the practice default.",
     )
+    portal_show_appointments = fields.Boolean(
+        string="Show Upcoming Appointments",
+        related="client_portal_id.show_appointments",
+        readonly=False,
+        groups=PRACTICE_USER,
+    )
     portal_access = fields.Selection(
         [("none", "None"), ("team", "Care Team"), ("owner", "Note Owner"), ("manager", "Manager")],
         compute="_compute_portal_access",
@@ -349,6 +355,18 @@ class ResPartner(models.Model):
             "views": [(False, "form")],
             "target": "new",
             "context": {"default_partner_id": self.id},
+        }
+
+    def action_client_portal_open_links(self):
+        """The portal record: its access links (revoke one or all) and its history."""
+        self.ensure_one()
+        self._check_portal_access(need="owner")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "serene.client.portal",
+            "res_id": self.client_portal_id.id,
+            "views": [(False, "form")],
+            "target": "current",
         }
 
     def action_client_portal_resend_link(self):

@@ -448,6 +448,18 @@ class TestClientPortal(SereneTransactionCase):
         self.assertEqual(len(self.client.client_portal_id.item_ids), 1)
         self.assertIn("were not assigned", self.client.message_ids[0].body)
 
+    def test_appointments_toggle_and_links_page_from_the_client(self):
+        self._add()
+        client = self.client.with_user(self.user_owner)
+        client.portal_show_appointments = False
+        self.assertFalse(self.client.client_portal_id.show_appointments)
+        action = client.action_client_portal_open_links()
+        self.assertEqual((action["res_model"], action["res_id"]), ("serene.client.portal", client.client_portal_id.id))
+        with self.assertRaises(AccessError):
+            self.client.with_user(self.user_team).portal_show_appointments = True
+        with self.assertRaises(AccessError):
+            self.client.with_user(self.user_team).action_client_portal_open_links()
+
     def test_upcoming_appointments_leave_out_past_and_cancelled(self):
         self._add()
         portal = self.client.client_portal_id
