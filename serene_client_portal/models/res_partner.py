@@ -126,8 +126,9 @@ class ResPartner(models.Model):
     def _compute_portal_summary(self):
         visible = self.filtered(lambda p: p.portal_access != "none" and p.client_portal_id)
         summaries = visible.client_portal_id.sudo()._get_activity_summaries()
+        visible_ids = set(visible.ids)
         for partner in self:
-            summary = summaries.get(partner.client_portal_id.id) if partner in visible else None
+            summary = summaries.get(partner.client_portal_id.id) if partner.id in visible_ids else None
             if summary:
                 partner.portal_state = summary["state"]
                 partner.portal_new_items_7d = summary["new_items"]
