@@ -157,6 +157,41 @@ def main():
                 continue
             browser.evaluate("document.querySelector('.o_notebook').scrollIntoView({block: 'start'})")
             browser.shot(OUT / filename)
+        extra = [
+            (
+                "leo",
+                "morgan",
+                "records.png",
+                "Records",
+                ".o_field_widget[name=portal_record_input_ids] .o_data_row",
+                None,
+            ),
+            ("maya", "jordan", "add-item-dialog.png", "Client Portal", ".o_serene_portal_add", ".modal .o_form_view"),
+        ]
+        for login, client, filename, tab, selector, dialog in extra:
+            browser.call("Network.clearBrowserCookies")
+            browser.call(
+                "Network.setCookie", name="session_id", value=authenticate(args.url, args.db, login), url=args.url
+            )
+            browser.call(
+                "Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False
+            )
+            browser.call(
+                "Page.navigate",
+                url=f"{args.url}/odoo/action-serene_client_portal.res_partner_action_clients/{ids[client]}",
+            )
+            browser.wait_for(".o_form_view .o_notebook")
+            browser.evaluate(
+                "[...document.querySelectorAll('.o_notebook .nav-link')]"
+                f".find(a => a.textContent.trim() === {json.dumps(tab)}).click()"
+            )
+            browser.wait_for(selector)
+            if dialog:
+                browser.evaluate(f"document.querySelector({json.dumps(selector)}).click()")
+                browser.wait_for(dialog)
+            else:
+                browser.evaluate("document.querySelector('.o_notebook').scrollIntoView({block: 'start'})")
+            browser.shot(OUT / filename)
         browser.call("Network.clearBrowserCookies")
         browser.call("Emulation.setDeviceMetricsOverride", width=360, height=780, deviceScaleFactor=1, mobile=True)
         browser.call("Page.navigate", url=f"{args.url}/portal/{key}")
