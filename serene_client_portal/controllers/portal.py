@@ -78,6 +78,32 @@ class ClientPortal(http.Controller):
         link_sudo._touch()
         return link_sudo.portal_id, link_sudo
 
+    def _open_portal(self, portal_key):
+        """(portal_sudo, link_sudo) when the key is valid and the visitor has shown who they
+        are (when the practice asks), else the response to send instead."""
+        found = self._get_portal_sudo(portal_key)
+        if not found:
+            return self._invalid_link()
+        portal_sudo, link_sudo = found
+        if link_sudo._identity_check_required() and link_sudo.id not in request.session.get("serene_verified", []):
+            return self._verify_page(portal_sudo, link_sudo, portal_key, status=401)
+        return portal_sudo, link_sudo
+
+    def _verify_page(self, portal_sudo, link_sudo, portal_key, status=200, **values):
+        company = portal_sudo.company_id
+        return self._render(
+            "serene_client_portal.portal_verify",
+            dict(
+                values,
+                company=company,
+                base_path=f"/portal/{portal_key}",
+                ask_birthdate=company.serene_portal_verify_birthdate,
+                code_channel=company.serene_portal_verify_code,
+                locked=link_sudo._is_locked(),
+            ),
+            status=status,
+        )
+
     def _respond(self, response):
         response.headers.update(PORTAL_HEADERS)
         return response
@@ -119,10 +145,10 @@ class ClientPortal(http.Controller):
 
     @http.route("/portal/<string:portal_key>", type="http", auth="public", website=True, sitemap=False, methods=["GET"])
     def portal_home(self, portal_key, done=None, **kw):
-        found = self._get_portal_sudo(portal_key)
-        if not found:
-            return self._invalid_link()
-        portal_sudo, link_sudo = found
+        opened = self._open_portal(portal_key)
+        if not isinstance(opened, tuple):
+            return opened
+        portal_sudo, link_sudo = opened
         request.env["serene.portal.activity"]._log(
             portal_sudo, "portal_viewed", actor="client", fingerprint=link_sudo.fingerprint
         )
@@ -140,10 +166,10 @@ class ClientPortal(http.Controller):
         methods=["GET"],
     )
     def portal_form(self, portal_key, item_id, **kw):
-        found = self._get_portal_sudo(portal_key)
-        if not found:
-            return self._invalid_link()
-        portal_sudo, link_sudo = found
+        opened = self._open_portal(portal_key)
+        if not isinstance(opened, tuple):
+            return opened
+        portal_sudo, link_sudo = opened
         item_sudo = portal_sudo._get_item(item_id, types=("intake_form", "assessment"))
         if not item_sudo or item_sudo.state == "completed":
             return self._item_not_found(portal_sudo, portal_key)
@@ -160,10 +186,10 @@ class ClientPortal(http.Controller):
         methods=["POST"],
     )
     def portal_upload(self, portal_key, item_id, note=None, **kw):
-        found = self._get_portal_sudo(portal_key)
-        if not found:
-            return self._invalid_link()
-        portal_sudo, link_sudo = found
+        opened = self._open_portal(portal_key)
+        if not isinstance(opened, tuple):
+            return opened
+        portal_sudo, link_sudo = opened
         item_sudo = portal_sudo._get_item(item_id, types=("document_request",))
         if not item_sudo:
             return self._item_not_found(portal_sudo, portal_key)
@@ -203,10 +229,10 @@ class ClientPortal(http.Controller):
         methods=["GET"],
     )
     def portal_file(self, portal_key, item_id, attachment_id, **kw):
-        found = self._get_portal_sudo(portal_key)
-        if not found:
-            return self._invalid_link()
-        portal_sudo, link_sudo = found
+        opened = self._open_portal(portal_key)
+        if not isinstance(opened, tuple):
+            return opened
+        portal_sudo, link_sudo = opened
         item_sudo = portal_sudo._get_item(item_id, types=("resource", "document_request"))
         attachment_sudo = item_sudo.attachment_ids.filtered(lambda a: a.id == attachment_id) if item_sudo else None
         if not attachment_sudo:
@@ -233,6 +259,30 @@ class ClientPortal(http.Controller):
             ],
         )
         return self._respond(response)
+
+    @http.route(
+        "/portal/<string:portal_key>/verify", type="http", auth="public", website=True, sitemap=False, methods=["POST"]
+    )
+    def portal_verify(self, portal_key, birthdate=None, code=None, send_code=None, **kw):
+        found = self._get_portal_sudo(portal_key)
+        if not found:
+            return self._invalid_link()
+        portal_sudo, link_sudo = found
+        if send_code:
+            message = link_sudo._send_identity_code()
+            return self._verify_page(portal_sudo, link_sudo, portal_key, info=message, kept_birthdate=birthdate or "")
+        passed, message = link_sudo._check_identity(birthdate=birthdate, code=code)
+        if not passed:
+            return self._verify_page(
+                portal_sudo,
+                link_sudo,
+                portal_key,
+                status=403,
+                error=message,
+                kept_birthdate=birthdate or "",
+            )
+        request.session["serene_verified"] = [*request.session.get("serene_verified", []), link_sudo.id]
+        return self._respond(request.redirect(f"/portal/{portal_key}", local=True))
 
     @http.route(INVALID_LINK_PATH, type="http", auth="public", website=True, sitemap=False, methods=["GET"])
     def portal_invalid_link(self, **kw):

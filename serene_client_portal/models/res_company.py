@@ -34,3 +34,14 @@ class ResCompany(models.Model):
     )
     serene_portal_notify_email = fields.Boolean(string="Notify Clients by Email", default=True)
     serene_portal_notify_sms = fields.Boolean(string="Notify Clients by SMS", default=False)
+    serene_portal_verify_birthdate = fields.Boolean(
+        string="Ask Clients for Their Date of Birth",
+        help="Before showing a portal, ask the visitor for the client's date of birth.",
+    )
+    serene_portal_verify_code = fields.Selection(
+        [("none", "No code"), ("email", "By email"), ("sms", "By SMS")],
+        string="One-Time Code",
+        default="none",
+        required=True,
+        help="Before showing a portal, ask for a 6-digit code sent to the email or mobile on file (valid 10 minutes).",
+    )

@@ -21,3 +21,8 @@ class ResConfigSettings(models.TransientModel):
     )
     serene_portal_notify_email = fields.Boolean(related="company_id.serene_portal_notify_email", readonly=False)
     serene_portal_notify_sms = fields.Boolean(related="company_id.serene_portal_notify_sms", readonly=False)
+    serene_portal_verify_birthdate = fields.Boolean(
+        related="company_id.serene_portal_verify_birthdate",
+        readonly=False,
+    )
+    serene_portal_verify_code = fields.Selection(related="company_id.serene_portal_verify_code", readonly=False)

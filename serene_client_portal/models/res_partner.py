@@ -56,6 +56,11 @@ class ResPartner(models.Model):
         groups=PRACTICE_USER,
         help="Most upload storage this client may use. 0 uses the practice default.",
     )
+    client_birthdate = fields.Date(
+        string="Date of Birth",
+        groups=PRACTICE_USER,
+        help="Asked of portal visitors when the practice requires it.",
+    )
     portal_show_appointments = fields.Boolean(
         string="Show Upcoming Appointments",
         related="client_portal_id.show_appointments",

@@ -16,6 +16,9 @@ EVENT_TYPES = [
     ("link_sent", "Link sent"),
     ("link_revoked", "Link revoked"),
     ("link_requested", "New link requested"),
+    ("code_sent", "Identity code sent"),
+    ("verification_passed", "Identity checked"),
+    ("verification_failed", "Identity check failed"),
 ]
 
 

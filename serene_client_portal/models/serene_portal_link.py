@@ -3,8 +3,14 @@ import hmac
 import secrets
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+
+CODE_MINUTES = 10
+MAX_FAILED_CHECKS = 5
+LOCK_MINUTES = 30
 
 
 def hash_key(key):
@@ -30,6 +36,10 @@ class SerenePortalLink(models.Model):
     expires_at = fields.Datetime(string="Expires", readonly=True)
     revoked_at = fields.Datetime(string="Revoked", readonly=True)
     last_used_at = fields.Datetime(string="Last Used", readonly=True)
+    failed_checks = fields.Integer(readonly=True, copy=False)
+    locked_until = fields.Datetime(readonly=True, copy=False)
+    code_hash = fields.Char(readonly=True, copy=False, groups="base.group_system")
+    code_expires_at = fields.Datetime(readonly=True, copy=False)
     state = fields.Selection(
         [("valid", "Valid"), ("expired", "Expired"), ("revoked", "Revoked")],
         compute="_compute_state",
@@ -104,6 +114,121 @@ class SerenePortalLink(models.Model):
         for link in self:
             if not link.last_used_at or now - link.last_used_at > timedelta(minutes=1):
                 link.last_used_at = now
+
+    # ------------------------------------------------------------------
+    # Identity check (optional per company): date of birth and/or a one-time code
+    # ------------------------------------------------------------------
+
+    def _identity_check_required(self):
+        company = self.portal_id.company_id
+        return company.serene_portal_verify_birthdate or company.serene_portal_verify_code != "none"
+
+    def _is_locked(self):
+        return bool(self.locked_until and self.locked_until > fields.Datetime.now())
+
+    def _send_identity_code(self):
+        """Send a fresh 6-digit code to the client's email or mobile on file; the answer never
+        shows the address."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        channel = self.portal_id.company_id.serene_portal_verify_code
+        partner = self.portal_id.partner_id
+        if channel == "none" or self._is_locked():
+            return _("No code can be sent right now.")
+        if self.code_expires_at and self.code_expires_at - timedelta(minutes=CODE_MINUTES - 1) > now:
+            return _("A code was just sent. Please wait a minute before asking for another.")
+        code = f"{secrets.randbelow(10**6):06d}"
+        self.sudo().write(
+            {
+                "code_hash": hash_key(f"{self.id}:{code}"),
+                "code_expires_at": now + timedelta(minutes=CODE_MINUTES),
+            }
+        )
+        practice = self.portal_id.company_id.name
+        body = _(
+            "%(code)s is your code for your %(practice)s client portal. It expires in 10 minutes.",
+            code=code,
+            practice=practice,
+        )
+        if channel == "sms" and partner.phone:
+            self.env["sms.sms"].sudo().create(
+                {
+                    "number": partner.phone_sanitized or partner.phone,
+                    "partner_id": partner.id,
+                    "body": body,
+                }
+            )
+        elif partner.email:
+            self.env["mail.mail"].sudo().create(
+                {
+                    "subject": _("Your %(practice)s portal code", practice=practice),
+                    "email_to": partner.email_formatted,
+                    "email_from": self.portal_id.company_id.email_formatted or self.env.user.email_formatted,
+                    "body_html": Markup("<p>%s</p>") % body,
+                    "model": self.portal_id._name,
+                    "res_id": self.portal_id.id,
+                    "auto_delete": True,
+                }
+            )
+        self.env["serene.portal.activity"]._log(
+            self.portal_id, "code_sent", actor="client", fingerprint=self.fingerprint
+        )
+        return _("If we have contact details on file, a code is on its way. It is valid for 10 minutes.")
+
+    def _check_identity(self, birthdate=None, code=None):
+        """(passed, message). After 5 failures the link locks for 30 minutes and the note owner is told."""
+        self.ensure_one()
+        if self._is_locked():
+            return False, _("Too many attempts. This link is locked for 30 minutes; please try again later.")
+        company = self.portal_id.company_id
+        partner = self.portal_id.partner_id
+        now = fields.Datetime.now()
+        passed = True
+        if company.serene_portal_verify_birthdate:
+            given = None
+            try:
+                given = fields.Date.to_date((birthdate or "").strip()) if birthdate else None
+            except ValueError:
+                given = None
+            passed = bool(given and partner.client_birthdate and given == partner.client_birthdate)
+        if company.serene_portal_verify_code != "none":
+            code = (code or "").strip()
+            code_ok = bool(
+                code
+                and self.sudo().code_hash
+                and self.code_expires_at
+                and self.code_expires_at > now
+                and hmac.compare_digest(self.sudo().code_hash, hash_key(f"{self.id}:{code}"))
+            )
+            passed = passed and code_ok
+        Activity = self.env["serene.portal.activity"]
+        if passed:
+            self.sudo().write({"failed_checks": 0, "code_hash": False, "code_expires_at": False})
+            Activity._log(self.portal_id, "verification_passed", actor="client", fingerprint=self.fingerprint)
+            return True, None
+        failures = self.failed_checks + 1
+        Activity._log(
+            self.portal_id, "verification_failed", actor="client", result="refused", fingerprint=self.fingerprint
+        )
+        if failures >= MAX_FAILED_CHECKS:
+            self.sudo().write({"failed_checks": 0, "locked_until": now + timedelta(minutes=LOCK_MINUTES)})
+            owner = partner.note_owner_id
+            if owner:
+                partner.sudo().activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    user_id=owner.id,
+                    summary=_("Portal link locked after failed identity checks"),
+                    note=_(
+                        "Someone failed the identity check of %(name)s's portal 5 times; the link is locked "
+                        "for 30 minutes.",
+                        name=partner.name,
+                    ),
+                )
+            return False, _("Too many attempts. This link is locked for 30 minutes; please try again later.")
+        self.sudo().failed_checks = failures
+        return False, _(
+            "Those details do not match our records. %(left)s attempt(s) left.", left=MAX_FAILED_CHECKS - failures
+        )
 
     def _compute_display_name(self):
         for link in self:

@@ -61,6 +61,10 @@ class AxePages(SereneCase):
     def test_link_not_valid_page(self):
         self._axe("/portal/link-not-valid")
 
+    def test_identity_check_page(self):
+        self.company.write({"serene_portal_verify_birthdate": True, "serene_portal_verify_code": "sms"})
+        self._axe(f"/portal/{self.key}")
+
     def test_staff_preview(self):
         self._axe(f"/portal/preview/{self.client.client_portal_id.id}", login="t_owner")
 

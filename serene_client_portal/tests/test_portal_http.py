@@ -340,3 +340,104 @@ class TestPortalHttp(SereneCase, HttpCase):
         self.assertEqual(len(self.portal.item_ids), 100)
         page_100 = count_queries()
         self.assertGreater(page_100, page_5 * 5, "the 100 items are on the page")
+
+
+@tagged("post_install", "-at_install", "serene")
+class TestPortalIdentityCheck(SereneCase, HttpCase):
+    """The practice's optional identity check: date of birth and/or a one-time code."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_serene()
+        cls.client.client_birthdate = "1990-04-12"
+        cls.item = cls.env["serene.portal.item"].create(
+            {
+                "partner_id": cls.client.id,
+                "item_type": "document_request",
+                "name": "ID card",
+                "accepted_kinds": "pdf",
+            }
+        )
+        cls.portal = cls.client.client_portal_id
+        cls.key = cls.portal._new_access_url().rsplit("/", 1)[1]
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate(None, None)
+
+    def _verify(self, **data):
+        data["csrf_token"] = http.Request.csrf_token(self)
+        return self.url_open(f"/portal/{self.key}/verify", data=data, allow_redirects=False)
+
+    def test_off_by_default(self):
+        self.assertEqual(self.url_open(f"/portal/{self.key}").status_code, 200)
+
+    def test_birthdate_gate_shows_nothing_until_passed(self):
+        self.company.serene_portal_verify_birthdate = True
+        for path in (f"/portal/{self.key}", f"/portal/{self.key}/item/{self.item.id}/form"):
+            response = self.url_open(path, allow_redirects=False)
+            self.assertEqual(response.status_code, 401)
+            self.assertIn("Confirm it is you", response.text)
+            self.assertNotIn("Client Carla", response.text)
+            self.assertNotIn("ID card", response.text)
+        response = self._verify(birthdate="1990-12-04")
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("4 attempt(s) left", response.text)
+        self.assertIn('value="1990-12-04"', response.text, "the visitor's input is kept")
+        response = self._verify(birthdate="1990-04-12")
+        self.assertEqual(response.status_code, 303)
+        page = self.url_open(f"/portal/{self.key}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("ID card", page.text)
+        events = self.portal.activity_ids.mapped("event_type")
+        self.assertIn("verification_failed", events)
+        self.assertIn("verification_passed", events)
+
+    def test_upload_needs_the_check_too(self):
+        self.company.serene_portal_verify_birthdate = True
+        response = self.url_open(
+            f"/portal/{self.key}/item/{self.item.id}/upload",
+            data={"csrf_token": http.Request.csrf_token(self)},
+            files=[("files", ("a.pdf", PDF_BYTES))],
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 401)
+        self.assertFalse(self.item.attachment_ids)
+
+    def test_five_failures_lock_the_link_and_tell_the_note_owner(self):
+        self.company.serene_portal_verify_birthdate = True
+        for _attempt in range(5):
+            response = self._verify(birthdate="2000-01-01")
+            self.assertEqual(response.status_code, 403)
+        self.assertIn("locked for 30 minutes", response.text)
+        response = self._verify(birthdate="1990-04-12")
+        self.assertEqual(response.status_code, 403, "locked even with the right answer")
+        todo = self.client.activity_ids.filtered(lambda a: a.user_id == self.user_owner)
+        self.assertIn("locked", todo.summary)
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=31)):
+            self.assertEqual(self._verify(birthdate="1990-04-12").status_code, 303)
+
+    def test_one_time_code_by_email(self):
+        self.company.serene_portal_verify_code = "email"
+        Mail = self.env["mail.mail"].sudo()
+        response = self._verify(send_code="1")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("a code is on its way", response.text)
+        mail = Mail.search(
+            [
+                ("model", "=", "serene.client.portal"),
+                ("res_id", "=", self.portal.id),
+                ("subject", "like", "portal code"),
+            ]
+        )
+        self.assertEqual(len(mail), 1)
+        code = re.search(r"\b(\d{6})\b", str(mail.body_html)).group(1)
+        self.assertNotIn(code, str(self.portal.link_ids.sudo().mapped("code_hash")), "only a hash is stored")
+        self.assertIn("wait a minute", self._verify(send_code="1").text)
+        wrong = f"{(int(code) + 1) % 10**6:06d}"
+        self.assertEqual(self._verify(code=wrong).status_code, 403)
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=11)):
+            self.assertEqual(self._verify(code=code).status_code, 403, "expired after 10 minutes")
+        self.assertEqual(self._verify(code=code).status_code, 303)
+        self.assertEqual(self.url_open(f"/portal/{self.key}").status_code, 200)
