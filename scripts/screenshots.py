@@ -127,37 +127,15 @@ def main():
     browser = Browser()
     try:
         browser.call("Page.enable")
+        portal_tab = "Client Portal"
+        # (login, client, file, tab, what to wait for, dialog opened by clicking it, window height)
         shots = [
-            ("maya", "avery", "portal-not-set-up.png", ".o_serene_portal_not_setup"),
-            ("maya", "jordan", "portal-recent-activity.png", ".o_serene_activity_active"),
-            ("maya", "taylor", "portal-no-recent-activity.png", ".o_serene_activity_inactive"),
-            ("maya", "casey", "portal-usage-limit.png", ".o_serene_usage_banner"),
-            ("team", "jordan", "portal-team-member.png", ".o_serene_activity_active"),
-        ]
-        for login, client, filename, selector in shots:
-            browser.call("Network.clearBrowserCookies")
-            browser.call(
-                "Network.setCookie", name="session_id", value=authenticate(args.url, args.db, login), url=args.url
-            )
-            browser.call(
-                "Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False
-            )
-            browser.call(
-                "Page.navigate",
-                url=f"{args.url}/odoo/action-serene_client_portal.res_partner_action_clients/{ids[client]}",
-            )
-            browser.wait_for(".o_form_view .o_notebook")
-            browser.evaluate(
-                "[...document.querySelectorAll('.o_notebook .nav-link')]"
-                ".find(a => a.textContent.trim() === 'Client Portal').click()"
-            )
-            browser.wait_for(selector)
-            if client == "casey":  # the red banner sits at the top of the form
-                browser.shot(OUT / filename, height=1150)
-                continue
-            browser.evaluate("document.querySelector('.o_notebook').scrollIntoView({block: 'start'})")
-            browser.shot(OUT / filename)
-        extra = [
+            ("maya", "avery", "portal-not-set-up.png", portal_tab, ".o_serene_portal_not_setup", None, None),
+            ("maya", "jordan", "portal-recent-activity.png", portal_tab, ".o_serene_activity_active", None, None),
+            ("maya", "taylor", "portal-no-recent-activity.png", portal_tab, ".o_serene_activity_inactive", None, None),
+            # The red banner sits at the top of the form: no scrolling, a taller window.
+            ("maya", "casey", "portal-usage-limit.png", portal_tab, ".o_serene_usage_banner", None, 1150),
+            ("team", "jordan", "portal-team-member.png", portal_tab, ".o_serene_activity_active", None, None),
             (
                 "leo",
                 "morgan",
@@ -165,10 +143,11 @@ def main():
                 "Records",
                 ".o_field_widget[name=portal_record_input_ids] .o_data_row",
                 None,
+                None,
             ),
-            ("maya", "jordan", "add-item-dialog.png", "Client Portal", ".o_serene_portal_add", ".modal .o_form_view"),
+            ("maya", "jordan", "add-item-dialog.png", portal_tab, ".o_serene_portal_add", ".modal .o_form_view", None),
         ]
-        for login, client, filename, tab, selector, dialog in extra:
+        for login, client, filename, tab, selector, dialog, height in shots:
             browser.call("Network.clearBrowserCookies")
             browser.call(
                 "Network.setCookie", name="session_id", value=authenticate(args.url, args.db, login), url=args.url
@@ -189,9 +168,9 @@ def main():
             if dialog:
                 browser.evaluate(f"document.querySelector({json.dumps(selector)}).click()")
                 browser.wait_for(dialog)
-            else:
+            elif not height:
                 browser.evaluate("document.querySelector('.o_notebook').scrollIntoView({block: 'start'})")
-            browser.shot(OUT / filename)
+            browser.shot(OUT / filename, height=height or 900)
         browser.call("Network.clearBrowserCookies")
         browser.call("Emulation.setDeviceMetricsOverride", width=360, height=780, deviceScaleFactor=1, mobile=True)
         browser.call("Page.navigate", url=f"{args.url}/portal/{key}")
