@@ -141,7 +141,7 @@ def main():
                 "morgan",
                 "records.png",
                 "Records",
-                ".o_field_widget[name=portal_record_input_ids] .o_data_row",
+                ".o_field_widget[name=serene_record_input_ids] .o_data_row",
                 None,
                 None,
             ),

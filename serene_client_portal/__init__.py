@@ -1,3 +1,4 @@
 from . import controllers
+from . import demo
 from . import models
 from . import wizard

@@ -14,6 +14,7 @@
         "security/ir.model.access.csv",
         "security/ir_rules.xml",
         "data/ir_cron_data.xml",
+        "data/serene_upload_kind_data.xml",
         "data/mail_template_data.xml",
         "views/serene_portal_item_views.xml",
         "views/serene_portal_activity_views.xml",

@@ -5,8 +5,10 @@ from werkzeug.exceptions import NotFound
 
 from odoo import _, http
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.http import content_disposition, request
+from odoo.http import request
 from odoo.tools import is_html_empty
+
+from ..models.serene_portal_item import FORM_TYPES
 
 PORTAL_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -57,6 +59,19 @@ for _name in ("werkzeug", "odoo.http", "odoo.service.server"):
         _log.addFilter(_RedactPortalKeys())
 
 
+class PortalThrottled(AccessError):
+    """Too many failed keys from this address: no lookup is made."""
+
+
+class IdentityCheckRequired(AccessError):
+    """A valid key, but the practice asks the visitor to show who they are first."""
+
+    def __init__(self, portal_sudo, link_sudo):
+        super().__init__(_("Please confirm who you are."))
+        self.portal_sudo = portal_sudo
+        self.link_sudo = link_sudo
+
+
 class ClientPortal(http.Controller):
     """Thin routes of the client portal: the key gives a portal, the models do the work."""
 
@@ -64,30 +79,48 @@ class ClientPortal(http.Controller):
     # The one place that turns a key into a portal
     # ------------------------------------------------------------------
 
-    def _get_portal_sudo(self, portal_key):
-        """(portal_sudo, link_sudo) for a valid key, else None; failed lookups are throttled per IP."""
+    def _portal_check_access(self, portal_key, verified=True):
+        """(portal_sudo, link_sudo) for a valid key, as Odoo's ``_document_check_access`` does
+        for access tokens: the sudo'd records only after the key was checked.
+
+        :raise PortalThrottled: too many failed keys from this address
+        :raise AccessError: unknown, expired or revoked key
+        :raise IdentityCheckRequired: the visitor has not passed the practice's identity check
+            (only when ``verified``)
+        """
+        # sudo: the throttle counts failed lookups of anonymous visitors
         Throttle = request.env["serene.portal.throttle"].sudo()
         ip = request.httprequest.remote_addr or "unknown"
         if Throttle._is_blocked(ip):
-            request.serene_throttled = True
-            return None
+            raise PortalThrottled(_("Too many attempts. Please try again in 15 minutes."))
         link_sudo = request.env["serene.portal.link"]._find_valid(portal_key)
         if not link_sudo:
             Throttle._record_failure(ip)
-            return None
+            raise AccessError(_("This link is not valid."))
         link_sudo._touch()
-        return link_sudo.portal_id, link_sudo
-
-    def _open_portal(self, portal_key):
-        """(portal_sudo, link_sudo) when the key is valid and the visitor has shown who they
-        are (when the practice asks), else the response to send instead."""
-        found = self._get_portal_sudo(portal_key)
-        if not found:
-            return self._invalid_link()
-        portal_sudo, link_sudo = found
-        if link_sudo._identity_check_required() and link_sudo.id not in request.session.get("serene_verified", []):
-            return self._verify_page(portal_sudo, link_sudo, portal_key, status=401)
+        portal_sudo = link_sudo.portal_id
+        if (
+            verified
+            and link_sudo._identity_check_required()
+            and link_sudo.id not in request.session.get("serene_verified", [])
+        ):
+            raise IdentityCheckRequired(portal_sudo, link_sudo)
         return portal_sudo, link_sudo
+
+    def _access_denied(self, error, portal_key):
+        """The answer to a key that opened nothing: 429 when throttled, the identity check when
+        asked for, else one and the same redirect for unknown, expired and revoked keys (which
+        also takes the key out of the address bar)."""
+        if isinstance(error, PortalThrottled):
+            response = request.make_response(
+                error.args[0],
+                status=429,
+                headers=[("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "900")],
+            )
+            return self._respond(response)
+        if isinstance(error, IdentityCheckRequired):
+            return self._verify_page(error.portal_sudo, error.link_sudo, portal_key, status=401)
+        return self._respond(request.redirect(INVALID_LINK_PATH, code=303, local=True))
 
     def _verify_page(self, portal_sudo, link_sudo, portal_key, status=200, **values):
         company = portal_sudo.company_id
@@ -98,8 +131,8 @@ class ClientPortal(http.Controller):
                 company=company,
                 base_path=f"/portal/{portal_key}",
                 ask_birthdate=company.serene_portal_verify_birthdate,
-                code_channel=company.serene_portal_verify_code,
-                locked=link_sudo._is_locked(),
+                code_channel=company.serene_portal_verify_code or "none",
+                locked=link_sudo._is_locked() and link_sudo._locked_message(),
             ),
             status=status,
         )
@@ -111,32 +144,19 @@ class ClientPortal(http.Controller):
     def _render(self, template, values, status=200):
         return self._respond(request.render(template, values, status=status))
 
-    def _invalid_link(self):
-        """One and the same answer for unknown, expired and revoked keys: a redirect to one page,
-        which also takes the key out of the address bar."""
-        if getattr(request, "serene_throttled", False):
-            response = request.make_response(
-                _("Too many attempts. Please try again in 15 minutes."),
-                status=429,
-                headers=[("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "900")],
-            )
-            return self._respond(response)
-        return self._respond(request.redirect(INVALID_LINK_PATH, code=303, local=True))
-
     def _item_not_found(self, portal_sudo, portal_key):
         """An item or file that is not this client's (or no longer shared): nothing about it."""
         values = {"company": portal_sudo.company_id, "base_path": f"/portal/{portal_key}"}
         return self._render("serene_client_portal.portal_item_not_found", values, status=404)
 
-    def _home_values(self, portal_sudo, portal_key=None, preview=False, **extra):
-        values = portal_sudo._get_portal_page_values()
+    def _home_values(self, values, portal_key=None, preview=False, **extra):
         values.update(
             is_html_empty=is_html_empty,
             portal_key=portal_key,
             preview=preview,
             base_path=f"/portal/{portal_key}" if portal_key else None,
+            **extra,
         )
-        values.update(extra)
         return values
 
     # ------------------------------------------------------------------
@@ -145,17 +165,13 @@ class ClientPortal(http.Controller):
 
     @http.route("/portal/<string:portal_key>", type="http", auth="public", website=True, sitemap=False, methods=["GET"])
     def portal_home(self, portal_key, done=None, **kw):
-        opened = self._open_portal(portal_key)
-        if not isinstance(opened, tuple):
-            return opened
-        portal_sudo, link_sudo = opened
-        request.env["serene.portal.activity"]._log(
-            portal_sudo, "portal_viewed", actor="client", fingerprint=link_sudo.fingerprint
-        )
+        try:
+            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+        except AccessError as error:
+            return self._access_denied(error, portal_key)
         message = _("Thank you: your form was sent to your practitioner.") if done == "form" else None
-        return self._render(
-            "serene_client_portal.portal_home", self._home_values(portal_sudo, portal_key, success=message)
-        )
+        values = self._home_values(portal_sudo._portal_visit(link_sudo), portal_key, success=message)
+        return self._render("serene_client_portal.portal_home", values)
 
     @http.route(
         "/portal/<string:portal_key>/item/<int:item_id>/form",
@@ -166,14 +182,14 @@ class ClientPortal(http.Controller):
         methods=["GET"],
     )
     def portal_form(self, portal_key, item_id, **kw):
-        opened = self._open_portal(portal_key)
-        if not isinstance(opened, tuple):
-            return opened
-        portal_sudo, link_sudo = opened
-        item_sudo = portal_sudo._get_item(item_id, types=("intake_form", "assessment"))
+        try:
+            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+        except AccessError as error:
+            return self._access_denied(error, portal_key)
+        item_sudo = portal_sudo._get_item(item_id, types=FORM_TYPES)
         if not item_sudo or item_sudo.state == "completed":
             return self._item_not_found(portal_sudo, portal_key)
-        answer_sudo = item_sudo._portal_start_form(fingerprint=link_sudo.fingerprint)
+        answer_sudo = item_sudo._portal_start_form(link=link_sudo)
         request.session["serene_portal_return"] = f"/portal/{portal_key}?done=form"
         return self._respond(request.redirect(answer_sudo.get_start_url(), local=True))
 
@@ -186,30 +202,21 @@ class ClientPortal(http.Controller):
         methods=["POST"],
     )
     def portal_upload(self, portal_key, item_id, note=None, **kw):
-        opened = self._open_portal(portal_key)
-        if not isinstance(opened, tuple):
-            return opened
-        portal_sudo, link_sudo = opened
+        try:
+            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+        except AccessError as error:
+            return self._access_denied(error, portal_key)
         item_sudo = portal_sudo._get_item(item_id, types=("document_request",))
         if not item_sudo:
             return self._item_not_found(portal_sudo, portal_key)
         # Read one byte past the limit at most: enough to refuse a larger file without holding it.
-        limit = (portal_sudo.company_id.serene_portal_upload_max_mb or 10) * 1024 * 1024 + 1
+        limit = portal_sudo._get_upload_max_bytes() + 1
         files = [(f.filename, f.read(limit)) for f in request.httprequest.files.getlist("files") if f.filename]
         try:
-            item_sudo._portal_upload(files, note=note, fingerprint=link_sudo.fingerprint)
+            item_sudo._portal_upload(files, note=note, link=link_sudo)
         except (UserError, ValidationError) as error:
-            request.env["serene.portal.activity"]._log(
-                portal_sudo,
-                "upload_rejected",
-                items=item_sudo,
-                actor="client",
-                result="refused",
-                detail=error.args[0],
-                fingerprint=link_sudo.fingerprint,
-            )
             values = self._home_values(
-                portal_sudo,
+                portal_sudo._get_portal_page_values(),
                 portal_key,
                 error=error.args[0],
                 error_item_id=item_sudo.id,
@@ -229,45 +236,27 @@ class ClientPortal(http.Controller):
         methods=["GET"],
     )
     def portal_file(self, portal_key, item_id, attachment_id, **kw):
-        opened = self._open_portal(portal_key)
-        if not isinstance(opened, tuple):
-            return opened
-        portal_sudo, link_sudo = opened
+        try:
+            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+        except AccessError as error:
+            return self._access_denied(error, portal_key)
         item_sudo = portal_sudo._get_item(item_id, types=("resource", "document_request"))
-        attachment_sudo = item_sudo.attachment_ids.filtered(lambda a: a.id == attachment_id) if item_sudo else None
+        attachment_sudo = item_sudo._portal_download(attachment_id, link=link_sudo) if item_sudo else None
         if not attachment_sudo:
             return self._item_not_found(portal_sudo, portal_key)
-        if item_sudo.item_type == "resource":
-            request.env["serene.portal.activity"]._log(
-                portal_sudo,
-                "resource_downloaded",
-                items=item_sudo,
-                actor="client",
-                fingerprint=link_sudo.fingerprint,
-            )
-        return self._file_response(attachment_sudo)
-
-    def _file_response(self, attachment_sudo):
-        """Always a download, never rendered inline: no HTML or SVG can run from the practice's domain."""
-        data = attachment_sudo.raw or b""
-        response = request.make_response(
-            data,
-            headers=[
-                ("Content-Type", "application/octet-stream"),
-                ("Content-Disposition", content_disposition(attachment_sudo.name)),
-                ("Content-Length", str(len(data))),
-            ],
-        )
-        return self._respond(response)
+        # Always a download of opaque bytes, never rendered inline: no HTML or SVG can run from
+        # the practice's domain.
+        stream = request.env["ir.binary"]._get_stream_from(attachment_sudo, mimetype="application/octet-stream")
+        return self._respond(stream.get_response(as_attachment=True))
 
     @http.route(
         "/portal/<string:portal_key>/verify", type="http", auth="public", website=True, sitemap=False, methods=["POST"]
     )
     def portal_verify(self, portal_key, birthdate=None, code=None, send_code=None, **kw):
-        found = self._get_portal_sudo(portal_key)
-        if not found:
-            return self._invalid_link()
-        portal_sudo, link_sudo = found
+        try:
+            portal_sudo, link_sudo = self._portal_check_access(portal_key, verified=False)
+        except AccessError as error:
+            return self._access_denied(error, portal_key)
         if send_code:
             message = link_sudo._send_identity_code()
             return self._verify_page(portal_sudo, link_sudo, portal_key, info=message, kept_birthdate=birthdate or "")
@@ -291,7 +280,7 @@ class ClientPortal(http.Controller):
     @http.route("/portal/request-link", type="http", auth="public", website=True, sitemap=False, methods=["POST"])
     def portal_request_link(self, email=None, **kw):
         """Email a fresh link to the address on file; the answer never says whether it matched."""
-        request.env["serene.client.portal"].sudo()._request_link_by_email(email or "")
+        request.env["serene.client.portal"]._request_link_by_email(email or "")
         return self._render("serene_client_portal.portal_invalid_link", {"link_requested": True})
 
     # ------------------------------------------------------------------
@@ -309,6 +298,6 @@ class ClientPortal(http.Controller):
             portal.check_access("read")
         except AccessError:
             raise NotFound() from None
-        portal_sudo = portal.sudo()
-        request.env["serene.portal.activity"]._log(portal_sudo, "staff_preview", actor="staff")
-        return self._render("serene_client_portal.portal_home", self._home_values(portal_sudo, preview=True))
+        # sudo: serene.client.portal - read access was checked just above; the page shows what the client sees
+        values = self._home_values(portal.sudo()._portal_preview(), preview=True)
+        return self._render("serene_client_portal.portal_home", values)

@@ -1,3 +1,5 @@
+from . import serene_system_fields_mixin
+from . import serene_upload_kind
 from . import res_company
 from . import res_config_settings
 from . import res_partner

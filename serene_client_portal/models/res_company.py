@@ -42,6 +42,5 @@ class ResCompany(models.Model):
         [("none", "No code"), ("email", "By email"), ("sms", "By SMS")],
         string="One-Time Code",
         default="none",
-        required=True,
         help="Before showing a portal, ask for a 6-digit code sent to the email or mobile on file (valid 10 minutes).",
     )

@@ -1,27 +1,29 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-PRACTICE_USER = "serene_client_portal.group_practice_user"
-PRACTICE_MANAGER = "serene_client_portal.group_practice_manager"
+from .serene_client_portal import ACCESS_LEVELS, PRACTICE_MANAGER, PRACTICE_USER
+
 # Fields that decide who sees a client's portal, answers and files.
-PRACTICE_FIELDS = {
-    "note_owner_id",
-    "care_team_user_ids",
-    "client_portal_id",
-    "portal_item_limit",
-    "portal_storage_limit_mb",
-}
+PRACTICE_FIELDS = {"note_owner_id", "care_team_user_ids", "portal_item_limit", "portal_storage_limit_mb"}
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    is_client = fields.Boolean(string="Is a Client", index="btree_not_null", tracking=True)
+    is_client = fields.Boolean(
+        string="Is a Client",
+        compute="_compute_is_client",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
+        tracking=True,
+        help="Set for contacts with a note owner, a care team or a portal.",
+    )
     note_owner_id = fields.Many2one(
         "res.users",
         index="btree_not_null",
         tracking=True,
-        domain=lambda self: [("all_group_ids", "in", self.env.ref(PRACTICE_USER).ids)],
+        domain=lambda self: self._domain_practitioners(),
         help="The practitioner who owns this client's notes: creates the portal, adds and removes items.",
     )
     care_team_user_ids = fields.Many2many(
@@ -30,14 +32,20 @@ class ResPartner(models.Model):
         "partner_id",
         "user_id",
         string="Care Team",
-        domain=lambda self: [("all_group_ids", "in", self.env.ref(PRACTICE_USER).ids)],
+        domain=lambda self: self._domain_practitioners(),
         help="Team members see that the portal exists and its activity, and change nothing.",
+    )
+    serene_portal_ids = fields.One2many(
+        "serene.client.portal",
+        "partner_id",
+        context={"active_test": False},
+        groups=PRACTICE_USER,
     )
     client_portal_id = fields.Many2one(
         "serene.client.portal",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
+        compute="_compute_client_portal_id",
+        compute_sudo=True,
+        search="_search_client_portal_id",
         groups=PRACTICE_USER,
     )
     portal_item_ids = fields.One2many(
@@ -56,118 +64,131 @@ class ResPartner(models.Model):
         groups=PRACTICE_USER,
         help="Most upload storage this client may use. 0 uses the practice default.",
     )
-    client_birthdate = fields.Date(
+    serene_birthdate = fields.Date(
         string="Date of Birth",
         groups=PRACTICE_USER,
         help="Asked of portal visitors when the practice requires it.",
     )
-    portal_show_appointments = fields.Boolean(
+    serene_show_appointments = fields.Boolean(
         string="Show Upcoming Appointments",
         related="client_portal_id.show_appointments",
         readonly=False,
         groups=PRACTICE_USER,
     )
-    portal_access = fields.Selection(
-        [("none", "None"), ("team", "Care Team"), ("owner", "Note Owner"), ("manager", "Manager")],
+    serene_portal_access = fields.Selection(
+        ACCESS_LEVELS,
         compute="_compute_portal_access",
         groups=PRACTICE_USER,
         help="What the current user may do with this client's portal.",
     )
-    portal_state = fields.Selection(
+    serene_portal_state = fields.Selection(
         [("none", "Not Set Up"), ("active", "Recent Activity"), ("inactive", "No Recent Activity")],
         string="Portal Status",
         compute="_compute_portal_summary",
         groups=PRACTICE_USER,
     )
-    portal_new_items_7d = fields.Integer(
+    serene_portal_new_items_7d = fields.Integer(
         string="New Items (7 days)",
         compute="_compute_portal_summary",
         groups=PRACTICE_USER,
     )
-    portal_last_activity_at = fields.Datetime(
+    serene_portal_last_activity_at = fields.Datetime(
         string="Last Portal Activity",
         compute="_compute_portal_summary",
         groups=PRACTICE_USER,
     )
-    portal_activity_message = fields.Char(compute="_compute_portal_summary", groups=PRACTICE_USER)
-    portal_usage_limit_message = fields.Char(
+    serene_portal_activity_message = fields.Char(compute="_compute_portal_summary", groups=PRACTICE_USER)
+    serene_usage_limit_message = fields.Char(
         string="Usage Limit",
         compute="_compute_portal_usage",
         groups=PRACTICE_USER,
     )
-    portal_can_add = fields.Boolean(compute="_compute_portal_usage", groups=PRACTICE_USER)
-    portal_add_disabled_reason = fields.Char(compute="_compute_portal_usage", groups=PRACTICE_USER)
-    portal_record_input_ids = fields.One2many(
+    serene_portal_can_add = fields.Boolean(compute="_compute_portal_usage", groups=PRACTICE_USER)
+    serene_add_disabled_reason = fields.Char(compute="_compute_portal_usage", groups=PRACTICE_USER)
+    serene_record_input_ids = fields.One2many(
         "survey.user_input",
         "partner_id",
         string="Completed Forms",
         domain=[("serene_item_id", "!=", False), ("state", "=", "done")],
         groups=PRACTICE_USER,
     )
-    portal_record_attachment_ids = fields.Many2many(
+    serene_record_attachment_ids = fields.Many2many(
         "ir.attachment",
         string="Uploaded Documents",
         compute="_compute_portal_record_attachment_ids",
         groups=PRACTICE_USER,
     )
 
+    @api.model
+    def _domain_practitioners(self):
+        # The group is missing while the module installs (stored computes read the field then).
+        group = self.env.ref(PRACTICE_USER, raise_if_not_found=False)
+        return [("all_group_ids", "in", group.ids if group else [])]
+
+    @api.depends("note_owner_id", "care_team_user_ids", "serene_portal_ids")
+    def _compute_is_client(self):
+        """A contact someone works with, or who has a portal, is a client; others keep their tick."""
+        for partner in self:
+            partner.is_client = partner.is_client or bool(
+                partner.note_owner_id or partner.care_team_user_ids or partner.serene_portal_ids
+            )
+
+    @api.depends("serene_portal_ids")
+    def _compute_client_portal_id(self):
+        for partner in self:
+            partner.client_portal_id = partner.serene_portal_ids[:1]
+
+    def _search_client_portal_id(self, operator, value):
+        return [("serene_portal_ids", operator, value)]
+
     @api.depends_context("uid")
     @api.depends("note_owner_id", "care_team_user_ids")
     def _compute_portal_access(self):
-        user = self.env.user
-        is_manager = user.has_group(PRACTICE_MANAGER)
+        levels = self.env["serene.client.portal"]._get_access_levels(self)
         for partner in self:
-            if is_manager:
-                partner.portal_access = "manager"
-            elif partner.note_owner_id == user:
-                partner.portal_access = "owner"
-            elif user in partner.care_team_user_ids:
-                partner.portal_access = "team"
-            else:
-                partner.portal_access = "none"
+            partner.serene_portal_access = levels.get(partner.id, "none")
 
     @api.depends_context("uid")
     @api.depends("client_portal_id")
     def _compute_portal_summary(self):
-        visible = self.filtered(lambda p: p.portal_access != "none" and p.client_portal_id)
+        visible = self.filtered(lambda p: p.serene_portal_access != "none" and p.client_portal_id)
+        # sudo: serene.client.portal - summaries of the portals the access level lets the user see
         summaries = visible.client_portal_id.sudo()._get_activity_summaries()
-        visible_ids = set(visible.ids)
         for partner in self:
-            summary = summaries.get(partner.client_portal_id.id) if partner.id in visible_ids else None
+            summary = summaries.get(partner.client_portal_id.id) if partner in visible else None
             if summary:
-                partner.portal_state = summary["state"]
-                partner.portal_new_items_7d = summary["new_items"]
-                partner.portal_last_activity_at = summary["last_activity_at"]
-                partner.portal_activity_message = summary["message"]
+                partner.serene_portal_state = summary["state"]
+                partner.serene_portal_new_items_7d = summary["new_items"]
+                partner.serene_portal_last_activity_at = summary["last_activity_at"]
+                partner.serene_portal_activity_message = summary["message"]
             else:
-                partner.portal_state = "none"
-                partner.portal_new_items_7d = 0
-                partner.portal_last_activity_at = False
-                partner.portal_activity_message = (
+                partner.serene_portal_state = "none"
+                partner.serene_portal_new_items_7d = 0
+                partner.serene_portal_last_activity_at = False
+                partner.serene_portal_activity_message = (
                     _(
                         "Client portal is not yet set up for %(name)s. "
                         "A portal will be automatically created when you add items.",
                         name=partner.name,
                     )
-                    if partner.portal_access != "none"
+                    if partner.serene_portal_access != "none"
                     else False
                 )
 
     @api.depends_context("uid")
-    @api.depends("client_portal_id", "portal_item_limit", "portal_storage_limit_mb", "note_owner_id")
+    @api.depends("client_portal_id", "portal_item_limit", "portal_storage_limit_mb", "note_owner_id", "is_client")
     def _compute_portal_usage(self):
-        messages = self.sudo()._get_portal_usage_limit_messages()
+        clients = self.filtered(lambda p: p.is_client and p.serene_portal_access != "none")
+        messages = self.env["serene.client.portal"]._get_limit_messages(clients)
         for partner in self:
             message = messages.get(partner.id) or False
-            partner.portal_usage_limit_message = message if partner.portal_access != "none" else False
-            if partner.portal_access not in ("owner", "manager"):
+            partner.serene_usage_limit_message = message
+            if partner.serene_portal_access not in ("owner", "manager"):
                 reason = _("Only the client's note owner can add items to the portal.")
-            elif message:
-                reason = message
             else:
-                reason = False
-            partner.portal_can_add = not reason
-            partner.portal_add_disabled_reason = reason
+                reason = message
+            partner.serene_portal_can_add = not reason
+            partner.serene_add_disabled_reason = reason
 
     @api.depends_context("uid")
     @api.depends("portal_item_ids.attachment_ids")
@@ -176,26 +197,16 @@ class ResPartner(models.Model):
         requests = (
             self.env["serene.portal.item"]
             .with_context(active_test=False)
-            .search(
-                [
-                    ("partner_id", "in", self.ids),
-                    ("item_type", "=", "document_request"),
-                ]
-            )
+            .search([("partner_id", "in", self.ids), ("item_type", "=", "document_request")])
         )
         uploads = (
-            self.env["ir.attachment"].search(
-                [
-                    ("res_model", "=", "serene.portal.item"),
-                    ("res_id", "in", requests.ids),
-                ]
-            )
+            self.env["ir.attachment"].search([("res_model", "=", "serene.portal.item"), ("res_id", "in", requests.ids)])
             if requests
             else self.env["ir.attachment"]
         )
         partner_by_item = {item.id: item.partner_id.id for item in requests}
         for partner in self:
-            partner.portal_record_attachment_ids = uploads.filtered(
+            partner.serene_record_attachment_ids = uploads.filtered(
                 lambda a, pid=partner.id: partner_by_item.get(a.res_id) == pid
             )
 
@@ -221,8 +232,6 @@ class ResPartner(models.Model):
         if not PRACTICE_FIELDS & set(vals):
             return
         user = self.env.user
-        if "client_portal_id" in vals:
-            raise AccessError(_("A client's portal is linked by the system only."))
         if user.has_group(PRACTICE_MANAGER):
             return
         if {"portal_item_limit", "portal_storage_limit_mb"} & set(vals):
@@ -247,85 +256,11 @@ class ResPartner(models.Model):
             raise AccessError(_("You can take on a client without a note owner, not hand them to someone else."))
 
     # ------------------------------------------------------------------
-    # Usage limits
-    # ------------------------------------------------------------------
-
-    def _get_portal_limits(self):
-        """Effective (item limit, storage limit in bytes) of each client: their own or the company's."""
-        self.ensure_one()
-        company = self.company_id or self.env.company
-        items = self.portal_item_limit or company.serene_portal_item_limit
-        storage_mb = self.portal_storage_limit_mb or company.serene_portal_storage_limit_mb
-        return items, storage_mb * 1024 * 1024
-
-    def _get_portal_usage_limit_messages(self, adding_items=None):
-        """Which usage limit each client is over, in words (False when none), in three queries.
-
-        ``adding_items`` ({partner id: count}) asks whether that many more items would still fit;
-        without it, whether one more would.
-        """
-        adding_items = adding_items or {}
-        Item = self.env["serene.portal.item"].sudo().with_context(active_test=True)
-        item_counts = dict(Item._read_group([("partner_id", "in", self.ids)], ["partner_id"], ["__count"]))
-        item_counts = {partner.id: count for partner, count in item_counts.items()}
-        storage = self.env["serene.portal.item"].sudo()._get_upload_storage_by_partner(self.ids)
-        companies = self.company_id | self.env.company
-        portal_counts = {
-            company.id: count
-            for company, count in self.env["serene.client.portal"]
-            .sudo()
-            ._read_group(
-                [("company_id", "in", companies.ids)],
-                ["company_id"],
-                ["__count"],
-            )
-        }
-        messages = {}
-        for partner in self:
-            item_limit, storage_limit = partner._get_portal_limits()
-            company = partner.company_id or self.env.company
-            count = item_counts.get(partner.id, 0)
-            if item_limit and count + adding_items.get(partner.id, 1) > item_limit:
-                messages[partner.id] = _(
-                    "Usage limit exceeded: %(name)s already has %(count)s active portal items "
-                    "(limit %(limit)s). Remove items or raise the limit to add more.",
-                    name=partner.name,
-                    count=count,
-                    limit=item_limit,
-                )
-            elif storage_limit and storage.get(partner.id, 0) >= storage_limit:
-                messages[partner.id] = _(
-                    "Usage limit exceeded: %(name)s's uploads use %(used)s MB of the %(limit)s MB allowed.",
-                    name=partner.name,
-                    used=round(storage.get(partner.id, 0) / 1024 / 1024, 1),
-                    limit=storage_limit // 1024 // 1024,
-                )
-            elif (
-                not partner.client_portal_id
-                and company.serene_portal_limit
-                and portal_counts.get(company.id, 0) >= company.serene_portal_limit
-            ):
-                messages[partner.id] = _(
-                    "Usage limit exceeded: your practice's plan allows %(limit)s active client portals.",
-                    limit=company.serene_portal_limit,
-                )
-        return messages
-
-    # ------------------------------------------------------------------
     # Actions (the buttons of the Client Portal section)
     # ------------------------------------------------------------------
 
     def _check_portal_access(self, need="owner"):
-        for partner in self:
-            access = partner.portal_access
-            if access == "none" or (need == "owner" and access == "team"):
-                raise AccessError(
-                    _(
-                        "You are not allowed to manage the client portal of %(name)s: "
-                        "only the client's note owner or a practice manager can.",
-                        name=partner.name,
-                    )
-                )
+        self.env["serene.client.portal"]._check_access_level(self, need=need)
 
     def action_client_portal_view(self):
         """The eye button: the staff preview of exactly what the client sees, in a new tab."""
@@ -351,8 +286,8 @@ class ResPartner(models.Model):
         """The + button: the Add Item dialog."""
         self.ensure_one()
         self._check_portal_access(need="owner")
-        if not self.portal_can_add:
-            raise AccessError(self.portal_add_disabled_reason)
+        if not self.serene_portal_can_add:
+            raise AccessError(self.serene_add_disabled_reason)
         return {
             "type": "ir.actions.act_window",
             "name": _("Add to %(name)s's Portal", name=self.name),
@@ -379,8 +314,7 @@ class ResPartner(models.Model):
         """Email the client a fresh access link (the guide's "Resend portal link")."""
         self.ensure_one()
         self._check_portal_access(need="owner")
-        portal = self.client_portal_id or self.env["serene.client.portal"]._get_or_create_for_partners(self)
-        portal._send_access_link()
+        self.env["serene.client.portal"]._get_or_create_for_partners(self)._send_access_link()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -396,5 +330,11 @@ class ResPartner(models.Model):
         self.ensure_one()
         self._check_portal_access(need="read")
         if not self.client_portal_id:
-            return {"state": "none", "new_items": 0, "last_activity_at": None, "message": self.portal_activity_message}
-        return self.client_portal_id.sudo().get_activity_summary()
+            return {
+                "state": "none",
+                "new_items": 0,
+                "last_activity_at": None,
+                "message": self.serene_portal_activity_message,
+            }
+        # sudo: serene.client.portal - the access level was checked just above
+        return self.client_portal_id.sudo()._get_activity_summaries()[self.client_portal_id.id]

@@ -4,18 +4,29 @@ from babel.dates import format_timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, email_normalize
 from odoo.tools.misc import babel_locale_parse
 
 ACTIVITY_WINDOW_DAYS = 7
+PRACTICE_USER = "serene_client_portal.group_practice_user"
+PRACTICE_MANAGER = "serene_client_portal.group_practice_manager"
+ACCESS_LEVELS = [("none", "None"), ("team", "Care Team"), ("owner", "Note Owner"), ("manager", "Manager")]
+# Item types the client acts on (To do, then Completed) and those they read (Shared with you).
+TODO_TYPES = ("intake_form", "assessment", "document_request")
+SHARED_TYPES = ("resource", "link", "instructions")
 
 
 class SereneClientPortal(models.Model):
+    """A client's portal, and the one owner of its rules: who may do what with it, the usage
+    limits, its access links and what the note owner is told."""
+
     _name = "serene.client.portal"
     _description = "Client Portal"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "serene.system.fields.mixin"]
     _rec_name = "partner_id"
     _order = "id desc"
+    _check_company_auto = True
+    _serene_system_fields = frozenset({"partner_id", "company_id"})
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -24,6 +35,7 @@ class SereneClientPortal(models.Model):
         ondelete="cascade",
         index=True,
         readonly=True,
+        check_company=True,
     )
     company_id = fields.Many2one(
         "res.company",
@@ -41,7 +53,7 @@ class SereneClientPortal(models.Model):
     )
     item_ids = fields.One2many("serene.portal.item", "portal_id", string="Items")
     link_ids = fields.One2many("serene.portal.link", "portal_id", string="Access Links")
-    activity_ids = fields.One2many("serene.portal.activity", "portal_id")
+    activity_log_ids = fields.One2many("serene.portal.activity", "portal_id", string="Portal Activity")
     item_count = fields.Integer(compute="_compute_item_count")
 
     _partner_unique = models.Constraint("UNIQUE(partner_id)", "A client has one portal.")
@@ -49,11 +61,7 @@ class SereneClientPortal(models.Model):
     @api.depends("item_ids")
     def _compute_item_count(self):
         counts = dict(
-            self.env["serene.portal.item"]._read_group(
-                [("portal_id", "in", self.ids)],
-                ["portal_id"],
-                ["__count"],
-            )
+            self.env["serene.portal.item"]._read_group([("portal_id", "in", self.ids)], ["portal_id"], ["__count"])
         )
         for portal in self:
             portal.item_count = counts.get(portal, 0)
@@ -61,15 +69,8 @@ class SereneClientPortal(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         portals = super().create(vals_list)
-        for portal in portals:
-            portal.partner_id.sudo().client_portal_id = portal
         portals.env["serene.portal.activity"]._log(portals, "portal_created")
         return portals
-
-    def write(self, vals):
-        if not self.env.su and {"partner_id", "company_id"} & set(vals):
-            raise AccessError(_("A portal stays with its client."))
-        return super().write(vals)
 
     # ------------------------------------------------------------------
     # Actions
@@ -77,8 +78,7 @@ class SereneClientPortal(models.Model):
 
     def action_revoke_links(self):
         """Revoke every access link of these portals (e.g. a lost phone)."""
-        links = self.link_ids.filtered(lambda link: not link.revoked_at)
-        links.action_revoke()
+        self.link_ids.action_revoke()
         return True
 
     def action_open_preview(self):
@@ -86,32 +86,167 @@ class SereneClientPortal(models.Model):
         return self.partner_id.action_client_portal_view()
 
     # ------------------------------------------------------------------
-    # Business methods
+    # Who may do what
     # ------------------------------------------------------------------
 
     @api.model
-    def _get_or_create_for_partners(self, partners):
-        """The portals of ``partners``, created (within the practice plan) where missing.
+    def _get_access_levels(self, partners):
+        """{partner id: 'manager', 'owner', 'team' or 'none'}: what the current user may do with
+        each client's portal. The record rules enforce the same levels on every model."""
+        user = self.env.user
+        if user.has_group(PRACTICE_MANAGER):
+            return dict.fromkeys(partners.ids, "manager")
+        if not user.has_group(PRACTICE_USER):
+            return dict.fromkeys(partners.ids, "none")
+        # sudo: res.partner - one query for the clients whose care team the user is in
+        team = set(
+            self.env["res.partner"].sudo()._search([("id", "in", partners.ids), ("care_team_user_ids", "in", user.ids)])
+        )
+        return {
+            partner.id: "owner" if partner.note_owner_id == user else "team" if partner.id in team else "none"
+            for partner in partners
+        }
 
-        Locks the company row so that two requests can't both take the last portal the plan allows.
+    @api.model
+    def _check_access_level(self, partners, need="owner"):
+        """Raise unless the current user may ``need`` ('read' or 'owner') the portal of each client."""
+        levels = self._get_access_levels(partners)
+        for partner in partners:
+            level = levels[partner.id]
+            if level == "none" or (need == "owner" and level == "team"):
+                raise AccessError(
+                    _(
+                        "You are not allowed to manage the client portal of %(name)s: "
+                        "only the client's note owner or a practice manager can.",
+                        name=partner.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Usage limits: the practice's plan, items and upload storage per client
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _limit_message(self, kind, **values):
+        """The words for each usage limit: staff see the first three, clients the last."""
+        if kind == "plan":
+            return _(
+                "Usage limit exceeded: your practice's plan allows %(limit)s active client portals.",
+                **values,
+            )
+        if kind == "items":
+            return _(
+                "Usage limit exceeded: %(name)s already has %(count)s active portal items "
+                "(limit %(limit)s). Remove items or raise the limit to add more.",
+                **values,
+            )
+        if kind == "storage":
+            return _("Usage limit exceeded: %(name)s's uploads use %(used)s MB of the %(limit)s MB allowed.", **values)
+        return _("There is no room left for these files in your portal. Please contact your practice.")
+
+    @api.model
+    def _get_client_company(self, partner):
+        return partner.company_id or self.env.company
+
+    @api.model
+    def _get_client_limits(self, partner):
+        """Effective (item limit, storage limit in bytes) of a client: their own or the company's; 0 is none."""
+        company = self._get_client_company(partner)
+        items = partner.portal_item_limit or company.serene_portal_item_limit
+        storage_mb = partner.portal_storage_limit_mb or company.serene_portal_storage_limit_mb
+        return items, storage_mb * 1024 * 1024
+
+    def _get_storage_used(self):
+        """{portal id: bytes uploaded by the client}, removed requests included."""
+        if not self:
+            return {}
+        self.env["ir.attachment"].flush_model(["res_model", "res_id", "file_size"])
+        self.env["serene.portal.item"].flush_model(["portal_id", "item_type"])
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT item.portal_id, COALESCE(SUM(att.file_size), 0)
+              FROM serene_portal_item item
+              JOIN ir_attachment att ON att.res_model = 'serene.portal.item' AND att.res_id = item.id
+             WHERE item.portal_id IN %s AND item.item_type = 'document_request'
+             GROUP BY item.portal_id
+            """,
+                tuple(self.ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _get_limit_messages(self, partners, adding=None):
+        """{partner id: why no more items fit} for the clients over a limit, in four queries.
+
+        ``adding`` ({partner id: count}) asks whether that many more items would fit; by default one.
         """
-        missing = partners.filtered(lambda p: not p.sudo().client_portal_id)
-        if missing:
-            company_of = {partner: partner.company_id or self.env.company for partner in missing}
-            for company in set(company_of.values()):
-                if company.serene_portal_limit:
-                    self._lock_rows("res_company", company.ids)
-                    active = self.sudo().search_count([("company_id", "=", company.id)])
-                    wanted = sum(1 for c in company_of.values() if c == company)
-                    if active + wanted > company.serene_portal_limit:
-                        raise UserError(
-                            _(
-                                "Usage limit exceeded: your practice's plan allows %(limit)s active client portals.",
-                                limit=company.serene_portal_limit,
-                            )
-                        )
-            self.create([{"partner_id": partner.id, "company_id": company_of[partner].id} for partner in missing])
-        return partners.sudo().client_portal_id.with_env(self.env)
+        adding = adding or {}
+        # sudo: usage counts everything the client has, whoever looks
+        partners = partners.sudo()
+        portals = partners.client_portal_id
+        Item = self.env["serene.portal.item"].sudo()
+        item_counts = {
+            portal.id: count
+            for portal, count in Item._read_group([("portal_id", "in", portals.ids)], ["portal_id"], ["__count"])
+        }
+        storage = portals._get_storage_used()
+        companies = partners.company_id | self.env.company
+        portal_counts = {
+            company.id: count
+            # sudo: the plan counts every portal of the practice
+            for company, count in self.sudo()._read_group(
+                [("company_id", "in", companies.ids)], ["company_id"], ["__count"]
+            )
+        }
+        messages = {}
+        for partner in partners:
+            portal = partner.client_portal_id
+            item_limit, storage_limit = self._get_client_limits(partner)
+            company = self._get_client_company(partner)
+            count = item_counts.get(portal.id, 0)
+            used = storage.get(portal.id, 0)
+            if item_limit and count + adding.get(partner.id, 1) > item_limit:
+                messages[partner.id] = self._limit_message("items", name=partner.name, count=count, limit=item_limit)
+            elif storage_limit and used >= storage_limit:
+                messages[partner.id] = self._limit_message(
+                    "storage",
+                    name=partner.name,
+                    used=round(used / 1024 / 1024, 1),
+                    limit=storage_limit // 1024 // 1024,
+                )
+            elif (
+                not portal
+                and company.serene_portal_limit
+                and portal_counts.get(company.id, 0) >= company.serene_portal_limit
+            ):
+                messages[partner.id] = self._limit_message("plan", limit=company.serene_portal_limit)
+        return messages
+
+    @api.model
+    def _check_item_limits(self, partners, adding):
+        """Raise when adding ``adding`` ({partner id: count}) items would cross a usage limit.
+
+        Call with the clients' portals locked (``_lock_rows``), so that concurrent adds queue.
+        """
+        messages = self._get_limit_messages(partners, adding=adding)
+        if messages:
+            raise UserError("\n".join(messages.values()))
+
+    def _check_storage_room(self, adding_bytes):
+        """Raise, in the client's words, when ``adding_bytes`` more would cross the storage limit."""
+        self.ensure_one()
+        _items, storage_limit = self._get_client_limits(self.partner_id)
+        if not storage_limit:
+            return
+        self._lock_rows("serene_client_portal", self.ids)
+        if self._get_storage_used().get(self.id, 0) + adding_bytes > storage_limit:
+            raise UserError(self._limit_message("storage_client"))
+
+    def _get_upload_max_bytes(self):
+        """The largest file a client may upload."""
+        return (self.company_id.serene_portal_upload_max_mb or 10) * 1024 * 1024
 
     def _lock_rows(self, table, ids):
         """Take row locks that serialize concurrent usage-limit checks.
@@ -122,12 +257,32 @@ class SereneClientPortal(models.Model):
         """
         if ids:
             self.env.cr.execute(
-                SQL(
-                    "UPDATE %s SET write_date = write_date WHERE id IN %s",
-                    SQL.identifier(table),
-                    tuple(ids),
-                )
+                SQL("UPDATE %s SET write_date = write_date WHERE id IN %s", SQL.identifier(table), tuple(ids))
             )
+
+    @api.model
+    def _get_or_create_for_partners(self, partners):
+        """The portals of ``partners``, created (within the practice plan) where missing."""
+        # sudo: res.partner - a portal may exist that the caller cannot read yet
+        missing = partners.filtered(lambda p: not p.sudo().client_portal_id)
+        if missing:
+            companies = {partner: self._get_client_company(partner) for partner in missing}
+            for company in set(companies.values()):
+                if company.serene_portal_limit:
+                    # Two requests cannot both take the last portal the plan allows.
+                    self._lock_rows("res_company", company.ids)
+                    # sudo: the plan counts every portal of the practice
+                    active = self.sudo().search_count([("company_id", "=", company.id)])
+                    wanted = sum(1 for c in companies.values() if c == company)
+                    if active + wanted > company.serene_portal_limit:
+                        raise UserError(self._limit_message("plan", limit=company.serene_portal_limit))
+            self.create([{"partner_id": partner.id, "company_id": companies[partner].id} for partner in missing])
+        # sudo: res.partner - read the link, then hand back records under the caller's rights
+        return partners.sudo().client_portal_id.with_env(self.env)
+
+    # ------------------------------------------------------------------
+    # Access links and the messages that carry them
+    # ------------------------------------------------------------------
 
     def _new_access_url(self, expiry_days=None):
         """Mint a fresh access link for this portal and return its full URL.
@@ -139,42 +294,63 @@ class SereneClientPortal(models.Model):
         return f"{self.get_base_url()}/portal/{key}"
 
     def _send_access_link(self, items=None):
-        """Queue the email (and SMS) that gives the client a fresh link, optionally listing new items."""
+        """Queue the email (and SMS) that gives the client a fresh link, optionally saying new
+        items are waiting. Returns the URL."""
         self.ensure_one()
         url = self._new_access_url()
         company = self.company_id
         partner = self.partner_id
         if company.serene_portal_notify_email and partner.email:
             template = self.env.ref("serene_client_portal.mail_template_portal_items")
+            # sudo: mail.template - staff and clients may not read templates; the template sets the client's language
             template.sudo().with_context(
                 portal_url=url, portal_items=items or self.env["serene.portal.item"]
-            ).send_mail(
-                self.id,
-                email_layout_xmlid="mail.mail_notification_light",
-            )
+            ).send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
         if company.serene_portal_notify_sms and partner.phone:
-            body = (
+            self.with_context(lang=partner.lang)._queue_sms(
                 _("%(practice)s shared new items in your client portal: %(url)s", practice=company.name, url=url)
                 if items
                 else _("%(practice)s: your client portal link: %(url)s", practice=company.name, url=url)
             )
-            self.env["sms.sms"].sudo().create(
-                {
-                    "number": partner.phone_sanitized or partner.phone,
-                    "partner_id": partner.id,
-                    "body": body,
-                }
-            )
         return url
+
+    def _queue_sms(self, body):
+        """Queue a text message to the client's mobile on file."""
+        self.ensure_one()
+        partner = self.partner_id
+        # sudo: sms.sms - clients and practitioners do not manage the SMS queue
+        self.env["sms.sms"].sudo().create(
+            {"number": partner.phone_sanitized or partner.phone, "partner_id": partner.id, "body": body}
+        )
+
+    def _notify_note_owner(self, summary, note=None, body=None):
+        """Tell each client's note owner: a to-do for them and, with ``body``, a note on the
+        portal, both where only the note owner, the care team and managers read."""
+        for portal in self:
+            # sudo: mail.activity - clients, crons and the care team trigger the to-do too
+            portal_sudo = portal.sudo()
+            if body:
+                portal_sudo.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+            owner = portal_sudo.partner_id.note_owner_id
+            if owner:
+                portal_sudo.activity_schedule(
+                    "mail.mail_activity_data_todo", user_id=owner.id, summary=summary, note=note
+                )
+
+    # ------------------------------------------------------------------
+    # The Client Portal page's activity panel
+    # ------------------------------------------------------------------
 
     def get_activity_summary(self):
         """The Client Portal panel's data: what was added in the last 7 days, in the guide's words."""
         self.ensure_one()
+        self.check_access("read")
         return self._get_activity_summaries()[self.id]
 
     def _get_activity_summaries(self):
         """``get_activity_summary`` for many portals in one query (lists of clients use it)."""
         since = fields.Datetime.now() - timedelta(days=ACTIVITY_WINDOW_DAYS)
+        # sudo: serene.portal.activity - counted for portals the caller may read
         Activity = self.env["serene.portal.activity"].sudo()
         groups = Activity._read_group(
             [
@@ -217,42 +393,31 @@ class SereneClientPortal(models.Model):
     def _cron_retry_failed_notifications(self):
         """Put failed client emails back in the queue with backoff; after a day, tell the note owner."""
         now = fields.Datetime.now()
+        # sudo: mail.mail - the cron looks after the portal's outgoing mail
         Mail = self.env["mail.mail"].sudo()
         failed = Mail.search(
-            [
-                ("model", "=", self._name),
-                ("state", "=", "exception"),
-                ("create_date", ">=", now - timedelta(days=1)),
-            ],
+            [("model", "=", self._name), ("state", "=", "exception"), ("create_date", ">=", now - timedelta(days=1))],
             limit=500,
         )
-        # Backoff: wait twice as long as the mail has existed since its last failure, at least 15 minutes.
+        # Backoff: wait as long as the mail has existed before its last failure, at least 15 minutes.
         due = failed.filtered(
             lambda mail: now - mail.write_date >= max(timedelta(minutes=15), (mail.write_date - mail.create_date))
         )
         due.mark_outgoing()
         given_up = Mail.search(
-            [
-                ("model", "=", self._name),
-                ("state", "=", "exception"),
-                ("create_date", "<", now - timedelta(days=1)),
-            ],
+            [("model", "=", self._name), ("state", "=", "exception"), ("create_date", "<", now - timedelta(days=1))],
             limit=500,
         )
         for mail in given_up:
             portal = self.browse(mail.res_id).exists()
-            owner = portal.partner_id.note_owner_id
-            if owner:
-                portal.partner_id.sudo().activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    user_id=owner.id,
-                    summary=_("Portal email to %(name)s could not be sent", name=portal.partner_id.name),
-                    note=mail.failure_reason,
-                )
+            portal._notify_note_owner(
+                _("Portal email to %(name)s could not be sent", name=portal.partner_id.name),
+                note=mail.failure_reason,
+            )
             mail.state = "cancel"
 
     # ------------------------------------------------------------------
-    # The client's pages (called on a sudo'd portal found by its key)
+    # What the client sees and does (on the sudo'd portal of a valid key)
     # ------------------------------------------------------------------
 
     def _get_item(self, item_id, types=None):
@@ -263,6 +428,18 @@ class SereneClientPortal(models.Model):
             domain.append(("item_type", "in", list(types)))
         return self.env["serene.portal.item"].search(domain, limit=1)
 
+    def _portal_visit(self, link):
+        """The client opens their portal's home: logged, and everything the page shows."""
+        self.ensure_one()
+        self.env["serene.portal.activity"]._log(self, "portal_viewed", actor="client", link=link)
+        return self._get_portal_page_values()
+
+    def _portal_preview(self):
+        """A staff member previews the portal: logged, and exactly what the client sees."""
+        self.ensure_one()
+        self.env["serene.portal.activity"]._log(self, "staff_preview", actor="staff")
+        return self._get_portal_page_values()
+
     def _get_portal_page_values(self):
         """Everything the portal home shows, in a fixed number of queries whatever the item count."""
         self.ensure_one()
@@ -270,16 +447,10 @@ class SereneClientPortal(models.Model):
         # Prefetch what the template reads, in one query per model.
         items.mapped("attachment_ids").mapped("name")
         items.mapped("survey_id").mapped("title")
-        todo = items.filtered(
-            lambda i: i.item_type in ("intake_form", "assessment", "document_request") and i.state != "completed"
-        )
-        shared = items.filtered(lambda i: i.item_type in ("resource", "link", "instructions"))
-        completed = items.filtered(
-            lambda i: i.item_type in ("intake_form", "assessment", "document_request") and i.state == "completed"
-        )
-        appointments = self.env["calendar.event"]
-        if self.show_appointments:
-            appointments = self._get_upcoming_appointments()
+        items.mapped("accepted_kind_ids").mapped("extensions")
+        todo = items.filtered(lambda i: i.item_type in TODO_TYPES and i.state != "completed")
+        shared = items.filtered(lambda i: i.item_type in SHARED_TYPES)
+        completed = items.filtered(lambda i: i.item_type in TODO_TYPES and i.state == "completed")
         return {
             "portal": self,
             "client": self.partner_id,
@@ -287,37 +458,37 @@ class SereneClientPortal(models.Model):
             "todo_items": todo,
             "shared_items": shared,
             "completed_items": completed.sorted(lambda i: i.completed_at or i.assigned_at, reverse=True),
-            "appointments": appointments,
-            "upload_max_mb": self.company_id.serene_portal_upload_max_mb,
+            "appointments": self._get_upcoming_appointments() if self.show_appointments else self.env["calendar.event"],
+            "upload_max_mb": self._get_upload_max_bytes() // 1024 // 1024,
         }
 
     def _get_upcoming_appointments(self):
         """The client's future appointments, leaving out cancelled ones and those they declined."""
         self.ensure_one()
-        Event = self.env["calendar.event"].sudo()
-        events = Event.search(
-            [
-                ("partner_ids", "in", self.partner_id.id),
-                ("start", ">=", fields.Datetime.now()),
-                ("active", "=", True),
-            ],
-            order="start",
-            limit=20,
+        # sudo: calendar.event - the client reads their own appointments, whoever organised them
+        events = (
+            self.env["calendar.event"]
+            .sudo()
+            .search(
+                [("partner_ids", "in", self.partner_id.id), ("start", ">=", fields.Datetime.now())],
+                order="start",
+                limit=20,
+            )
         )
         return events.filtered(
-            lambda e: all(
-                attendee.state != "declined" for attendee in e.attendee_ids if attendee.partner_id == self.partner_id
-            )
+            lambda e: all(a.state != "declined" for a in e.attendee_ids if a.partner_id == self.partner_id)
         )
 
     @api.model
     def _request_link_by_email(self, email):
         """Send a fresh link to a client whose address on file is ``email``; silent either way."""
-        email = (email or "").strip().lower()
-        if not email or "@" not in email or len(email) > 254:
+        email = email_normalize(email or "")
+        if not email or len(email) > 254:
             return False
-        portals = self.sudo().search([("partner_id.email_normalized", "=", email), ("active", "=", True)], limit=5)
+        # sudo: the visitor is anonymous; the answer never says whether the address matched
+        portals = self.sudo().search([("partner_id.email_normalized", "=", email)], limit=5)
         # One email per portal per 10 minutes: a double click or a bored visitor sends no mail storm.
+        # sudo: serene.portal.activity - the anonymous visitor's request is counted in the log
         recent = (
             self.env["serene.portal.activity"]
             .sudo()
@@ -335,40 +506,3 @@ class SereneClientPortal(models.Model):
             self.env["serene.portal.activity"]._log(portal, "link_requested", actor="client")
             portal._send_access_link()
         return bool(portals)
-
-    # ------------------------------------------------------------------
-    # Demo data helpers (called by demo/serene_demo.xml only)
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _demo_backdate(self, partner_id, days):
-        """Age a demo client's portal history by ``days``: the audit trail is append-only."""
-        moment = fields.Datetime.now() - timedelta(days=days)
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE serene_portal_activity SET event_at = %s WHERE partner_id = %s",
-                moment,
-                partner_id,
-            )
-        )
-        self.env.cr.execute(
-            SQL(
-                "UPDATE serene_portal_item SET assigned_at = %s WHERE partner_id = %s",
-                moment,
-                partner_id,
-            )
-        )
-        self.env.invalidate_all()
-
-    @api.model
-    def _demo_complete(self, form_item_id, upload_item_id):
-        """A demo client who answered an assessment and uploaded a document."""
-        form_item = self.env["serene.portal.item"].browse(form_item_id)
-        answer = form_item._portal_start_form()
-        for question in form_item.survey_id.question_ids:
-            answer._save_lines(question, question.suggested_answer_ids[1:2].id)
-        answer._mark_done()
-        upload_item = self.env["serene.portal.item"].browse(upload_item_id)
-        pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-        upload_item._portal_upload([("referral-letter.pdf", pdf)], note="From Dr. Smith")

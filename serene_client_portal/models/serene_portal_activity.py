@@ -36,15 +36,8 @@ class SerenePortalActivity(models.Model):
     event_at = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
     event_type = fields.Selection(EVENT_TYPES, required=True, readonly=True)
     portal_id = fields.Many2one("serene.client.portal", required=True, ondelete="cascade", readonly=True)
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Client",
-        required=True,
-        readonly=True,
-        index=True,
-        ondelete="cascade",
-    )
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    partner_id = fields.Many2one(related="portal_id.partner_id", string="Client", store=True, index=True)
+    company_id = fields.Many2one(related="portal_id.company_id", store=True, index=True)
     item_id = fields.Many2one("serene.portal.item", readonly=True, ondelete="set null", index="btree_not_null")
     user_id = fields.Many2one("res.users", string="Staff User", readonly=True)
     actor = fields.Selection(
@@ -70,8 +63,9 @@ class SerenePortalActivity(models.Model):
         raise AccessError(_("Portal activity is an audit trail: it cannot be deleted."))
 
     @api.model
-    def _log(self, portals, event_type, items=None, actor=None, result="ok", detail=None, fingerprint=None):
-        """Append one event per portal (or per item when ``items`` is given)."""
+    def _log(self, portals, event_type, items=None, actor=None, result="ok", detail=None, link=None):
+        """Append one event per portal (or per item when ``items`` is given); ``link`` is the
+        access link the client came with."""
         if actor is None:
             actor = "client" if self.env.user._is_public() else "staff"
         ip = user_agent = False
@@ -86,18 +80,10 @@ class SerenePortalActivity(models.Model):
             "detail": detail and detail[:256],
             "ip_address": ip,
             "user_agent": user_agent,
-            "key_fingerprint": fingerprint,
+            "key_fingerprint": link.fingerprint if link else False,
         }
         targets = [(item.portal_id, item) for item in items] if items else [(portal, None) for portal in portals]
+        # sudo: the log is append-only for everyone; clients and the care team write to it too
         return self.sudo().create(
-            [
-                dict(
-                    base,
-                    portal_id=portal.id,
-                    partner_id=portal.partner_id.id,
-                    company_id=portal.company_id.id,
-                    item_id=item.id if item else False,
-                )
-                for portal, item in targets
-            ]
+            [dict(base, portal_id=portal.id, item_id=item.id if item else False) for portal, item in targets]
         )

@@ -6,7 +6,6 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
 
 CODE_MINUTES = 10
 MAX_FAILED_CHECKS = 5
@@ -22,7 +21,9 @@ class SerenePortalLink(models.Model):
 
     _name = "serene.portal.link"
     _description = "Client Portal Access Link"
+    _inherit = ["serene.system.fields.mixin"]
     _order = "id desc"
+    _serene_system_fields = frozenset({"portal_id", "key_hash", "fingerprint"})
 
     portal_id = fields.Many2one("serene.client.portal", required=True, ondelete="cascade", index=True, readonly=True)
     partner_id = fields.Many2one(related="portal_id.partner_id", string="Client")
@@ -49,25 +50,23 @@ class SerenePortalLink(models.Model):
 
     @api.depends("expires_at", "revoked_at")
     def _compute_state(self):
-        now = fields.Datetime.now()
         for link in self:
-            if link.revoked_at:
-                link.state = "revoked"
-            elif link.expires_at and link.expires_at <= now:
-                link.state = "expired"
-            else:
-                link.state = "valid"
+            link.state = link._get_state()
 
-    def write(self, vals):
-        if not self.env.su and {"portal_id", "key_hash", "fingerprint"} & set(vals):
-            raise AccessError(_("An access link stays with its portal and key."))
-        return super().write(vals)
+    def _get_state(self):
+        """'valid', 'expired' or 'revoked', now: the one rule of a link's validity."""
+        self.ensure_one()
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at and self.expires_at <= fields.Datetime.now():
+            return "expired"
+        return "valid"
 
     def action_revoke(self):
         now = fields.Datetime.now()
         for link in self.filtered(lambda link: not link.revoked_at):
             link.revoked_at = now
-            self.env["serene.portal.activity"]._log(link.portal_id, "link_revoked", fingerprint=link.fingerprint)
+            self.env["serene.portal.activity"]._log(link.portal_id, "link_revoked", link=link)
         return True
 
     @api.model
@@ -77,7 +76,8 @@ class SerenePortalLink(models.Model):
             expiry_days = portal.company_id.serene_portal_link_expiry_days
         key = secrets.token_urlsafe(32)
         digest = hash_key(key)
-        self.sudo().create(
+        # sudo: the key hash is readable by administrators only, and clients ask for links too
+        link = self.sudo().create(
             {
                 "portal_id": portal.id,
                 "key_hash": digest,
@@ -85,7 +85,7 @@ class SerenePortalLink(models.Model):
                 "expires_at": fields.Datetime.now() + timedelta(days=expiry_days) if expiry_days else False,
             }
         )
-        self.env["serene.portal.activity"]._log(portal, "link_sent", fingerprint=digest[:10])
+        self.env["serene.portal.activity"]._log(portal, "link_sent", link=link)
         return key
 
     @api.model
@@ -94,15 +94,16 @@ class SerenePortalLink(models.Model):
 
         The lookup goes by the hash's index; the final comparison is constant-time.
         """
+        # sudo: callers work on the sudo'd link of a valid key; an empty one otherwise
         if not key or len(key) > 128:
             return self.sudo().browse()
         digest = hash_key(key)
+        # sudo: the visitor is anonymous; only the key's hash finds the link
         link_sudo = self.sudo().search([("key_hash", "=", digest)], limit=1)
         if (
             not link_sudo
             or not hmac.compare_digest(link_sudo.key_hash, digest)
-            or link_sudo.revoked_at
-            or (link_sudo.expires_at and link_sudo.expires_at <= fields.Datetime.now())
+            or link_sudo._get_state() != "valid"
             or not link_sudo.portal_id.active
         ):
             return self.sudo().browse()
@@ -121,111 +122,117 @@ class SerenePortalLink(models.Model):
 
     def _identity_check_required(self):
         company = self.portal_id.company_id
-        return company.serene_portal_verify_birthdate or company.serene_portal_verify_code != "none"
+        return company.serene_portal_verify_birthdate or company.serene_portal_verify_code in ("email", "sms")
 
     def _is_locked(self):
         return bool(self.locked_until and self.locked_until > fields.Datetime.now())
 
+    @api.model
+    def _locked_message(self):
+        return _(
+            "Too many attempts. This link is locked for %(minutes)s minutes; please try again later.",
+            minutes=LOCK_MINUTES,
+        )
+
     def _send_identity_code(self):
         """Send a fresh 6-digit code to the client's email or mobile on file; the answer never
-        shows the address."""
+        shows the address. Called on the sudo'd link of a valid key."""
         self.ensure_one()
         now = fields.Datetime.now()
-        channel = self.portal_id.company_id.serene_portal_verify_code
-        partner = self.portal_id.partner_id
-        if channel == "none" or self._is_locked():
+        portal = self.portal_id
+        channel = portal.company_id.serene_portal_verify_code
+        partner = portal.partner_id
+        if channel not in ("email", "sms") or self._is_locked():
             return _("No code can be sent right now.")
         if self.code_expires_at and self.code_expires_at - timedelta(minutes=CODE_MINUTES - 1) > now:
             return _("A code was just sent. Please wait a minute before asking for another.")
         code = f"{secrets.randbelow(10**6):06d}"
-        self.sudo().write(
-            {
-                "code_hash": hash_key(f"{self.id}:{code}"),
-                "code_expires_at": now + timedelta(minutes=CODE_MINUTES),
-            }
+        self.write(
+            {"code_hash": hash_key(f"{self.id}:{code}"), "code_expires_at": now + timedelta(minutes=CODE_MINUTES)}
         )
-        practice = self.portal_id.company_id.name
-        body = _(
-            "%(code)s is your code for your %(practice)s client portal. It expires in 10 minutes.",
-            code=code,
-            practice=practice,
-        )
+        # The code goes out in the client's language.
+        client_env = self.with_context(lang=partner.lang or self.env.lang)
+        body = client_env._code_message(code)
         if channel == "sms" and partner.phone:
-            self.env["sms.sms"].sudo().create(
-                {
-                    "number": partner.phone_sanitized or partner.phone,
-                    "partner_id": partner.id,
-                    "body": body,
-                }
-            )
+            portal._queue_sms(body)
         elif partner.email:
+            # sudo: mail.mail - the visitor is anonymous
             self.env["mail.mail"].sudo().create(
                 {
-                    "subject": _("Your %(practice)s portal code", practice=practice),
+                    "subject": client_env._code_subject(),
                     "email_to": partner.email_formatted,
-                    "email_from": self.portal_id.company_id.email_formatted or self.env.user.email_formatted,
+                    "email_from": portal.company_id.email_formatted or self.env.user.email_formatted,
                     "body_html": Markup("<p>%s</p>") % body,
-                    "model": self.portal_id._name,
-                    "res_id": self.portal_id.id,
+                    "model": portal._name,
+                    "res_id": portal.id,
                     "auto_delete": True,
                 }
             )
-        self.env["serene.portal.activity"]._log(
-            self.portal_id, "code_sent", actor="client", fingerprint=self.fingerprint
+        self.env["serene.portal.activity"]._log(portal, "code_sent", actor="client", link=self)
+        return _(
+            "If we have contact details on file, a code is on its way. It is valid for %(minutes)s minutes.",
+            minutes=CODE_MINUTES,
         )
-        return _("If we have contact details on file, a code is on its way. It is valid for 10 minutes.")
+
+    def _code_message(self, code):
+        return _(
+            "%(code)s is your code for your %(practice)s client portal. It expires in %(minutes)s minutes.",
+            code=code,
+            practice=self.portal_id.company_id.name,
+            minutes=CODE_MINUTES,
+        )
+
+    def _code_subject(self):
+        return _("Your %(practice)s portal code", practice=self.portal_id.company_id.name)
 
     def _check_identity(self, birthdate=None, code=None):
-        """(passed, message). After 5 failures the link locks for 30 minutes and the note owner is told."""
+        """(passed, message) for the details a visitor gave, on the sudo'd link of a valid key.
+
+        After MAX_FAILED_CHECKS failures the link locks for LOCK_MINUTES and the note owner is told.
+        """
         self.ensure_one()
         if self._is_locked():
-            return False, _("Too many attempts. This link is locked for 30 minutes; please try again later.")
+            return False, self._locked_message()
         company = self.portal_id.company_id
         partner = self.portal_id.partner_id
         now = fields.Datetime.now()
         passed = True
         if company.serene_portal_verify_birthdate:
-            given = None
             try:
                 given = fields.Date.to_date((birthdate or "").strip()) if birthdate else None
             except ValueError:
                 given = None
-            passed = bool(given and partner.client_birthdate and given == partner.client_birthdate)
-        if company.serene_portal_verify_code != "none":
+            passed = bool(given and partner.serene_birthdate and given == partner.serene_birthdate)
+        if company.serene_portal_verify_code in ("email", "sms"):
             code = (code or "").strip()
-            code_ok = bool(
+            passed = passed and bool(
                 code
-                and self.sudo().code_hash
+                and self.code_hash
                 and self.code_expires_at
                 and self.code_expires_at > now
-                and hmac.compare_digest(self.sudo().code_hash, hash_key(f"{self.id}:{code}"))
+                and hmac.compare_digest(self.code_hash, hash_key(f"{self.id}:{code}"))
             )
-            passed = passed and code_ok
         Activity = self.env["serene.portal.activity"]
         if passed:
-            self.sudo().write({"failed_checks": 0, "code_hash": False, "code_expires_at": False})
-            Activity._log(self.portal_id, "verification_passed", actor="client", fingerprint=self.fingerprint)
+            self.write({"failed_checks": 0, "code_hash": False, "code_expires_at": False})
+            Activity._log(self.portal_id, "verification_passed", actor="client", link=self)
             return True, None
         failures = self.failed_checks + 1
-        Activity._log(
-            self.portal_id, "verification_failed", actor="client", result="refused", fingerprint=self.fingerprint
-        )
+        Activity._log(self.portal_id, "verification_failed", actor="client", result="refused", link=self)
         if failures >= MAX_FAILED_CHECKS:
-            self.sudo().write({"failed_checks": 0, "locked_until": now + timedelta(minutes=LOCK_MINUTES)})
-            owner = partner.note_owner_id
-            if owner:
-                partner.sudo().activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    user_id=owner.id,
-                    summary=_("Portal link locked after failed identity checks"),
-                    note=_(
-                        "Someone failed the identity check of %(name)s's portal 5 times; the link is locked "
-                        "for 30 minutes.",
-                        name=partner.name,
-                    ),
-                )
-            return False, _("Too many attempts. This link is locked for 30 minutes; please try again later.")
-        self.sudo().failed_checks = failures
+            self.write({"failed_checks": 0, "locked_until": now + timedelta(minutes=LOCK_MINUTES)})
+            self.portal_id._notify_note_owner(
+                _("Portal link locked after failed identity checks"),
+                note=_(
+                    "Someone failed the identity check of %(name)s's portal %(count)s times; the link is locked "
+                    "for %(minutes)s minutes.",
+                    name=partner.name,
+                    count=MAX_FAILED_CHECKS,
+                    minutes=LOCK_MINUTES,
+                ),
+            )
+            return False, self._locked_message()
+        self.write({"failed_checks": failures})
         return False, _(
             "Those details do not match our records. %(left)s attempt(s) left.", left=MAX_FAILED_CHECKS - failures
         )

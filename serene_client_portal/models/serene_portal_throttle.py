@@ -33,6 +33,7 @@ class SerenePortalThrottle(models.Model):
 
     @api.model
     def _record_failure(self, ip):
+        # sudo: failed lookups of anonymous visitors
         self.sudo().create({"ip_address": ip, "failed_at": fields.Datetime.now()})
 
     @api.autovacuum

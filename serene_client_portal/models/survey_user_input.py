@@ -21,13 +21,12 @@ class SurveyUserInput(models.Model):
 
     def _serene_on_completed(self):
         """A client finished a form from their portal: complete the item, tell the note owner."""
+        # sudo: the client is an anonymous visitor
         for answer in self.sudo():
             item = answer.serene_item_id
             if not item._mark_completed():
                 continue
             self.env["serene.portal.activity"]._log(item.portal_id, "form_completed", items=item, actor="client")
-            client = item.partner_id
-            owner = client.note_owner_id
             body = Markup("%s <a href='#' data-oe-model='survey.user_input' data-oe-id='%s'>%s</a>") % (
                 _("Completed the form"),
                 answer.id,
@@ -35,14 +34,11 @@ class SurveyUserInput(models.Model):
             )
             if item.item_type == "assessment" and answer.survey_id.scoring_type != "no_scoring":
                 body += Markup(" — %s") % _("score %(score)s%%", score=answer.scoring_percentage)
-            client.message_post(body=body, author_id=client.id, message_type="comment", subtype_xmlid="mail.mt_note")
-            if owner:
-                client.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    user_id=owner.id,
-                    summary=_("Review %(form)s", form=item.name),
-                    note=_("%(client)s completed this form in their portal.", client=client.name),
-                )
+            item.portal_id._notify_note_owner(
+                _("Review %(form)s", form=item.name),
+                note=_("%(client)s completed this form in their portal.", client=item.partner_id.name),
+                body=body,
+            )
 
     def action_serene_open_answers(self):
         self.ensure_one()

@@ -14,7 +14,18 @@ XSS = '"><svg onload=alert(1)>'
 
 
 class SereneCase:
-    """Users of every role, clients and library forms shared by the addon's tests."""
+    """Users of every role, clients and library forms shared by the addon's tests: mix it in
+    before Odoo's test case (``class TestX(SereneCase, HttpCase)``)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_serene()
+
+    @classmethod
+    def _kinds(cls, *codes):
+        """The x2many command for the upload kinds ``codes`` ('pdf', 'image', 'docx')."""
+        return [(6, 0, cls.env["serene.upload.kind"].search([("code", "in", codes)]).ids)]
 
     @classmethod
     def _setup_serene(cls):
@@ -130,7 +141,4 @@ class SereneCase:
 
 
 class SereneTransactionCase(SereneCase, TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_serene()
+    pass

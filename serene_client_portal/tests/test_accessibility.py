@@ -40,11 +40,10 @@ class AxePages(SereneCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_serene()
         Item = cls.env["serene.portal.item"]
         base = {"partner_id": cls.client.id}
         Item.create(dict(base, item_type="intake_form", survey_id=cls.survey_intake.id))
-        Item.create(dict(base, item_type="document_request", name="ID card", accepted_kinds="pdf"))
+        Item.create(dict(base, item_type="document_request", name="ID card", accepted_kind_ids=cls._kinds("pdf")))
         Item.create(dict(base, item_type="link", name=XSS, url="https://example.com"))
         Item.create(dict(base, item_type="instructions", name="Before we meet", description="<p>Bring water.</p>"))
         cls.key = cls.client.client_portal_id._new_access_url().rsplit("/", 1)[1]

@@ -25,9 +25,9 @@ class TestClientPortal(SereneTransactionCase):
     def test_not_set_up_message_until_first_item(self):
         client = self.client.with_user(self.user_owner)
         self.assertFalse(client.client_portal_id)
-        self.assertEqual(client.portal_state, "none")
+        self.assertEqual(client.serene_portal_state, "none")
         self.assertEqual(
-            client.portal_activity_message,
+            client.serene_portal_activity_message,
             "Client portal is not yet set up for Client Carla. "
             "A portal will be automatically created when you add items.",
         )
@@ -41,7 +41,7 @@ class TestClientPortal(SereneTransactionCase):
         self.assertEqual(item.portal_id, portal)
         self.assertEqual(portal.company_id, self.company)
         self.assertEqual(item.state, "assigned")
-        events = portal.sudo().activity_ids.mapped("event_type")
+        events = portal.sudo().activity_log_ids.mapped("event_type")
         self.assertIn("portal_created", events)
         self.assertIn("item_added", events)
         second = self._add(name="Another link")
@@ -60,9 +60,9 @@ class TestClientPortal(SereneTransactionCase):
 
     def test_team_member_cannot_create_portal_or_add(self):
         client = self.client.with_user(self.user_team)
-        self.assertEqual(client.portal_access, "team")
-        self.assertFalse(client.portal_can_add)
-        self.assertEqual(client.portal_add_disabled_reason, "Only the client's note owner can add items to the portal.")
+        self.assertEqual(client.serene_portal_access, "team")
+        self.assertFalse(client.serene_portal_can_add)
+        self.assertEqual(client.serene_add_disabled_reason, "Only the client's note owner can add items to the portal.")
         with self.assertRaises(AccessError):
             client.action_client_portal_create()
         with self.assertRaises(AccessError):
@@ -99,14 +99,14 @@ class TestClientPortal(SereneTransactionCase):
             self.assertIsNone(summary["last_activity_at"])
             self.assertEqual(summary["message"], "No new activity on the client portal")
             partner = self.client.with_user(self.user_team)
-            self.assertEqual(partner.portal_state, "inactive")
+            self.assertEqual(partner.serene_portal_state, "inactive")
             self.assertEqual(
                 partner.get_client_portal_activity_summary()["message"],
                 "No new activity on the client portal",
             )
 
     def test_summary_counts_uploads_and_completed_forms(self):
-        request = self._add(item_type="document_request", name="ID card", accepted_kinds="pdf")
+        request = self._add(item_type="document_request", name="ID card", accepted_kind_ids=self._kinds("pdf"))
         form = self._add(item_type="intake_form")
         portal = self.client.client_portal_id
         self.assertEqual(portal.get_activity_summary()["new_items"], 2)
@@ -117,7 +117,7 @@ class TestClientPortal(SereneTransactionCase):
 
     def test_activity_is_append_only(self):
         self._add()
-        activity = self.client.client_portal_id.sudo().activity_ids[:1]
+        activity = self.client.client_portal_id.sudo().activity_log_ids[:1]
         with self.assertRaises(AccessError):
             activity.write({"detail": "tampered"})
         with self.assertRaises(AccessError):
@@ -151,7 +151,15 @@ class TestClientPortal(SereneTransactionCase):
             survey_ids=[(6, 0, (self.survey_intake | self.survey_assessment).ids)],
             resource_attachment_ids=[(6, 0, resource.ids)],
             line_ids=[
-                (0, 0, {"line_type": "document_request", "name": "Insurance card", "accept_docx": False}),
+                (
+                    0,
+                    0,
+                    {
+                        "line_type": "document_request",
+                        "name": "Insurance card",
+                        "accepted_kind_ids": self._kinds("pdf", "image"),
+                    },
+                ),
                 (0, 0, {"line_type": "link", "name": "Breathing", "url": "https://example.org/breathe"}),
             ],
             instructions_title="Before we meet",
@@ -167,7 +175,7 @@ class TestClientPortal(SereneTransactionCase):
             ["assessment", "document_request", "instructions", "intake_form", "link", "resource"],
         )
         request = items.filtered(lambda i: i.item_type == "document_request")
-        self.assertEqual(request.accepted_kinds, "pdf,image")
+        self.assertEqual(request.accepted_kind_ids.mapped("code"), ["pdf", "image"])
         instructions = items.filtered(lambda i: i.item_type == "instructions")
         self.assertIn("<b>water</b>", instructions.description)
         self.assertNotIn("script", instructions.description)
@@ -206,7 +214,7 @@ class TestClientPortal(SereneTransactionCase):
         item = self._add()
         item.with_user(self.user_owner).action_remove()
         self.assertFalse(item.active)
-        self.assertIn("item_removed", self.client.client_portal_id.sudo().activity_ids.mapped("event_type"))
+        self.assertIn("item_removed", self.client.client_portal_id.sudo().activity_log_ids.mapped("event_type"))
         with self.assertRaises(AccessError):
             self._add(name="Team").with_user(self.user_team).action_remove()
 
@@ -224,9 +232,9 @@ class TestClientPortal(SereneTransactionCase):
             "Usage limit exceeded: Client Carla already has 2 active portal items (limit 2). "
             "Remove items or raise the limit to add more."
         )
-        self.assertEqual(client.portal_usage_limit_message, message)
-        self.assertFalse(client.portal_can_add)
-        self.assertEqual(client.portal_add_disabled_reason, message)
+        self.assertEqual(client.serene_usage_limit_message, message)
+        self.assertFalse(client.serene_portal_can_add)
+        self.assertEqual(client.serene_add_disabled_reason, message)
         with self.assertRaisesRegex(UserError, "Usage limit exceeded"):
             self._add(name="Third")
         with self.assertRaisesRegex(Exception, "Usage limit exceeded"):
@@ -248,10 +256,10 @@ class TestClientPortal(SereneTransactionCase):
 
     def test_storage_limit(self):
         self.client.portal_storage_limit_mb = 1
-        request = self._add(item_type="document_request", name="Scans", accepted_kinds="pdf")
+        request = self._add(item_type="document_request", name="Scans", accepted_kind_ids=self._kinds("pdf"))
         big = PDF_BYTES + b"0" * (700 * 1024)
         request.sudo()._portal_upload([("a.pdf", big)])
-        second = self._add(item_type="document_request", name="More scans", accepted_kinds="pdf")
+        second = self._add(item_type="document_request", name="More scans", accepted_kind_ids=self._kinds("pdf"))
         with self.assertRaisesRegex(UserError, "no room left"):
             second.sudo()._portal_upload([("b.pdf", big)])
         self.assertFalse(second.attachment_ids)
@@ -262,7 +270,7 @@ class TestClientPortal(SereneTransactionCase):
         self._add()
         other = self.client_other.with_user(self.user_other)
         self.assertEqual(
-            other.portal_usage_limit_message,
+            other.serene_usage_limit_message,
             f"Usage limit exceeded: your practice's plan allows {plan} active client portals.",
         )
         with self.assertRaisesRegex(UserError, f"plan allows {plan} active client portals"):
@@ -295,7 +303,7 @@ class TestClientPortal(SereneTransactionCase):
             self.assertTrue(Link._find_valid(other_key), "expiry_days=0 never expires")
         portal.with_user(self.user_owner).action_revoke_links()
         self.assertFalse(Link._find_valid(other_key))
-        self.assertIn("link_revoked", portal.sudo().activity_ids.mapped("event_type"))
+        self.assertIn("link_revoked", portal.sudo().activity_log_ids.mapped("event_type"))
 
     def test_resend_link_queues_an_email(self):
         self.client.with_user(self.user_owner).action_client_portal_resend_link()
@@ -319,7 +327,7 @@ class TestClientPortal(SereneTransactionCase):
         with freeze_time(fields.Datetime.now() + timedelta(days=2)):
             portal._cron_retry_failed_notifications()
         self.assertEqual(mail.state, "cancel")
-        activity = self.client.activity_ids.filtered(lambda a: "could not be sent" in a.summary)
+        activity = self.client.client_portal_id.activity_ids.filtered(lambda a: "could not be sent" in a.summary)
         self.assertEqual(activity.user_id, self.user_owner)
 
     # ------------------------------------------------------------------
@@ -340,20 +348,22 @@ class TestClientPortal(SereneTransactionCase):
         self.assertTrue(item.completed_at)
         self.assertEqual(item.score, 100.0)
         client = self.client.with_user(self.user_owner)
-        self.assertEqual(client.portal_record_input_ids, answer)
-        self.assertEqual(client.portal_record_input_ids.scoring_percentage, 100.0)
-        todo = self.client.activity_ids.filtered(lambda a: a.user_id == self.user_owner)
+        self.assertEqual(client.serene_record_input_ids, answer)
+        self.assertEqual(client.serene_record_input_ids.scoring_percentage, 100.0)
+        todo = self.client.client_portal_id.activity_ids.filtered(lambda a: a.user_id == self.user_owner)
         self.assertEqual(todo.summary, "Review Mood Scale")
-        self.assertIn("Completed the form", self.client.message_ids[0].body)
-        self.assertIn("score 100.0%", self.client.message_ids[0].body)
+        self.assertIn("Completed the form", self.client.client_portal_id.message_ids[0].body)
+        self.assertIn("score 100.0%", self.client.client_portal_id.message_ids[0].body)
         action = item.with_user(self.user_owner).action_open_record()
         self.assertEqual((action["res_model"], action["res_id"]), ("survey.user_input", answer.id))
         # Completing twice (a retried request) notifies once.
         answer._mark_done()
-        self.assertEqual(len(self.client.activity_ids.filtered(lambda a: a.user_id == self.user_owner)), 1)
+        self.assertEqual(
+            len(self.client.client_portal_id.activity_ids.filtered(lambda a: a.user_id == self.user_owner)), 1
+        )
 
     def test_upload_accepts_real_files_and_sanitises_names(self):
-        request = self._add(item_type="document_request", name="Docs", accepted_kinds="pdf,image")
+        request = self._add(item_type="document_request", name="Docs", accepted_kind_ids=self._kinds("pdf", "image"))
         attachments = request.sudo()._portal_upload(
             [(f"../../etc/{XSS}.pdf", PDF_BYTES), ("scan.png", PNG_BYTES)],
             note="here you go",
@@ -365,13 +375,13 @@ class TestClientPortal(SereneTransactionCase):
         self.assertTrue(attachments[0].name.endswith(".pdf"))
         self.assertEqual(request.state, "completed")
         client = self.client.with_user(self.user_owner)
-        self.assertEqual(client.portal_record_attachment_ids, attachments)
+        self.assertEqual(client.serene_record_attachment_ids, attachments)
         self.assertEqual(attachments.with_user(self.user_owner).read(["name"])[0]["name"], attachments[0].name)
         with self.assertRaises(AccessError):
             attachments.with_user(self.user_other).read(["name"])
 
     def test_upload_refusals_store_nothing(self):
-        request = self._add(item_type="document_request", name="Docs", accepted_kinds="image")
+        request = self._add(item_type="document_request", name="Docs", accepted_kind_ids=self._kinds("image"))
         Attachment = self.env["ir.attachment"].sudo()
         before = Attachment.search_count([])
         cases = [
@@ -387,9 +397,9 @@ class TestClientPortal(SereneTransactionCase):
         self.assertEqual(Attachment.search_count([]), before, "nothing stored after a refusal")
         self.assertEqual(request.state, "assigned")
 
-    def test_unknown_accepted_kind(self):
+    def test_request_accepts_some_kind(self):
         with self.assertRaises(ValidationError):
-            self._add(item_type="document_request", name="X", accepted_kinds="exe")
+            self._add(item_type="document_request", name="X", accepted_kind_ids=[(5, 0, 0)])
 
     # ------------------------------------------------------------------
     # Assign to service
@@ -451,12 +461,12 @@ class TestClientPortal(SereneTransactionCase):
     def test_appointments_toggle_and_links_page_from_the_client(self):
         self._add()
         client = self.client.with_user(self.user_owner)
-        client.portal_show_appointments = False
+        client.serene_show_appointments = False
         self.assertFalse(self.client.client_portal_id.show_appointments)
         action = client.action_client_portal_open_links()
         self.assertEqual((action["res_model"], action["res_id"]), ("serene.client.portal", client.client_portal_id.id))
         with self.assertRaises(AccessError):
-            self.client.with_user(self.user_team).portal_show_appointments = True
+            self.client.with_user(self.user_team).serene_show_appointments = True
         with self.assertRaises(AccessError):
             self.client.with_user(self.user_team).action_client_portal_open_links()
 
@@ -551,7 +561,7 @@ class TestUploadVirusScan(SereneTransactionCase):
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self.addCleanup(server.server_close)
         self.addCleanup(server.shutdown)
-        self.request = self._add(item_type="document_request", name="Docs", accepted_kinds="pdf")
+        self.request = self._add(item_type="document_request", name="Docs", accepted_kind_ids=self._kinds("pdf"))
 
     def test_infected_upload_is_refused_and_clean_one_stored(self):
         self.env["ir.config_parameter"].sudo().set_param("serene_client_portal.clamd_address", self.address)

@@ -73,7 +73,7 @@ class TestPortalAccess(SereneTransactionCase):
         cls.records = {
             "serene.client.portal": cls.portal,
             "serene.portal.item": cls.item,
-            "serene.portal.activity": cls.portal.activity_ids[:1],
+            "serene.portal.activity": cls.portal.activity_log_ids[:1],
             "serene.portal.link": cls.portal.link_ids[:1],
             "survey.user_input": cls.answer,
         }
@@ -157,15 +157,15 @@ class TestPortalAccess(SereneTransactionCase):
     def test_partner_portal_fields_hidden_from_non_practice_users(self):
         client = self.client.with_user(self.user_internal)
         self.assertEqual(client.read(["name"])[0]["name"], "Client Carla")
-        for field in ("client_portal_id", "portal_item_ids", "portal_state", "portal_record_input_ids"):
+        for field in ("client_portal_id", "portal_item_ids", "serene_portal_state", "serene_record_input_ids"):
             with self.subTest(field=field), self.assertRaises(AccessError):
                 client.read([field])
 
     def test_other_practitioner_sees_no_portal_of_the_client(self):
         client = self.client.with_user(self.user_other)
-        self.assertEqual(client.portal_access, "none")
-        self.assertEqual(client.portal_state, "none")
-        self.assertFalse(client.portal_activity_message)
+        self.assertEqual(client.serene_portal_access, "none")
+        self.assertEqual(client.serene_portal_state, "none")
+        self.assertFalse(client.serene_portal_activity_message)
         self.assertFalse(self.env["serene.portal.item"].with_user(self.user_other).search([]))
         self.assertFalse(self.env["serene.portal.activity"].with_user(self.user_other).search([]))
         with self.assertRaises(AccessError):
@@ -239,8 +239,11 @@ class TestPracticeFieldsWrite(SereneTransactionCase):
             .portal_id
         )
         for user in (self.user_owner, self.user_manager):
-            with self.subTest(user=user.login), self.assertRaises(AccessError):
+            with self.subTest(user=user.login):
+                portal = self.client.client_portal_id
                 self._write(user, {"client_portal_id": other_portal.id})
+                self.env.invalidate_all()
+                self.assertEqual(self.client.client_portal_id, portal, "a portal stays linked to its own client")
 
     def test_creating_clients(self):
         Partner = self.env["res.partner"]

@@ -13,7 +13,7 @@ from odoo.addons.serene_client_portal.controllers.portal import PORTAL_HEADERS, 
 from .common import HTML_AS_PNG, PDF_BYTES, PNG_BYTES, XSS, SereneCase
 
 # Measured with 5 and with 100 items; a query per item would show here.
-PORTAL_PAGE_QUERIES = 18
+PORTAL_PAGE_QUERIES = 21
 MAIN = re.compile(r'<main id="serene_main".*?</main>', re.DOTALL)
 
 
@@ -22,12 +22,11 @@ class TestPortalHttp(SereneCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_serene()
         Item = cls.env["serene.portal.item"]
         base = {"partner_id": cls.client.id}
         cls.form = Item.create(dict(base, item_type="intake_form", survey_id=cls.survey_intake.id, name="Intake"))
         cls.request_item = Item.create(
-            dict(base, item_type="document_request", name="ID card", accepted_kinds="pdf,image")
+            dict(base, item_type="document_request", name="ID card", accepted_kind_ids=cls._kinds("pdf", "image"))
         )
         cls.link = Item.create(dict(base, item_type="link", name=XSS, url="https://example.com/?q=1"))
         cls.resource = Item.create(
@@ -102,7 +101,7 @@ class TestPortalHttp(SereneCase, HttpCase):
         self.assertIn('rel="noopener noreferrer"', page)
         self.assertNotIn("fonts.gstatic.com", page, "no connection to other origins")
         self.assertIn("font-src 'self'", response.headers["Content-Security-Policy"])
-        self.assertIn("portal_viewed", self.portal.activity_ids.mapped("event_type"))
+        self.assertIn("portal_viewed", self.portal.activity_log_ids.mapped("event_type"))
         self.assertTrue(self.portal.link_ids.last_used_at)
 
     def test_user_input_is_escaped_everywhere(self):
@@ -181,7 +180,7 @@ class TestPortalHttp(SereneCase, HttpCase):
         self.assertTrue(response.headers["Content-Disposition"].startswith("attachment"))
         self.assertEqual(response.headers["Content-Type"], "application/octet-stream")
         self._assert_headers(response)
-        self.assertIn("resource_downloaded", self.portal.activity_ids.mapped("event_type"))
+        self.assertIn("resource_downloaded", self.portal.activity_log_ids.mapped("event_type"))
 
     def test_form_start_redirects_to_the_clients_own_answers(self):
         response = self._get(f"/portal/{self.key}/item/{self.form.id}/form")
@@ -199,7 +198,7 @@ class TestPortalHttp(SereneCase, HttpCase):
         self.assertEqual(response.status_code, 303, response.text[:500])
         self.assertEqual(len(self.request_item.attachment_ids), 2)
         self.assertEqual(self.request_item.state, "completed")
-        self.assertIn("document_uploaded", self.portal.activity_ids.mapped("event_type"))
+        self.assertIn("document_uploaded", self.portal.activity_log_ids.mapped("event_type"))
         page = self._get(f"/portal/{self.key}").text
         self.assertIn("scan.png", page)
 
@@ -224,7 +223,7 @@ class TestPortalHttp(SereneCase, HttpCase):
                 self._assert_headers(response)
         self.assertEqual(Attachment.search_count([]), before)
         self.assertEqual(self.request_item.state, "assigned")
-        refused = self.portal.activity_ids.filtered(lambda a: a.event_type == "upload_rejected")
+        refused = self.portal.activity_log_ids.filtered(lambda a: a.event_type == "upload_rejected")
         self.assertEqual(len(refused), 3)
 
     @mute_logger("odoo.http")
@@ -268,7 +267,7 @@ class TestPortalHttp(SereneCase, HttpCase):
         self.assertIn("Staff preview", response.text)
         self.assertIn("Hello Client Carla", response.text)
         self._assert_headers(response)
-        self.assertIn("staff_preview", self.portal.activity_ids.mapped("event_type"))
+        self.assertIn("staff_preview", self.portal.activity_log_ids.mapped("event_type"))
         for login in ("t_team", "t_manager"):
             self.authenticate(login, login)
             self.assertEqual(self._get(f"/portal/preview/{self.portal.id}").status_code, 200, login)
@@ -349,14 +348,13 @@ class TestPortalIdentityCheck(SereneCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_serene()
-        cls.client.client_birthdate = "1990-04-12"
+        cls.client.serene_birthdate = "1990-04-12"
         cls.item = cls.env["serene.portal.item"].create(
             {
                 "partner_id": cls.client.id,
                 "item_type": "document_request",
                 "name": "ID card",
-                "accepted_kinds": "pdf",
+                "accepted_kind_ids": cls._kinds("pdf"),
             }
         )
         cls.portal = cls.client.client_portal_id
@@ -390,7 +388,7 @@ class TestPortalIdentityCheck(SereneCase, HttpCase):
         page = self.url_open(f"/portal/{self.key}")
         self.assertEqual(page.status_code, 200)
         self.assertIn("ID card", page.text)
-        events = self.portal.activity_ids.mapped("event_type")
+        events = self.portal.activity_log_ids.mapped("event_type")
         self.assertIn("verification_failed", events)
         self.assertIn("verification_passed", events)
 
@@ -413,7 +411,7 @@ class TestPortalIdentityCheck(SereneCase, HttpCase):
         self.assertIn("locked for 30 minutes", response.text)
         response = self._verify(birthdate="1990-04-12")
         self.assertEqual(response.status_code, 403, "locked even with the right answer")
-        todo = self.client.activity_ids.filtered(lambda a: a.user_id == self.user_owner)
+        todo = self.client.client_portal_id.activity_ids.filtered(lambda a: a.user_id == self.user_owner)
         self.assertIn("locked", todo.summary)
         with freeze_time(fields.Datetime.now() + timedelta(minutes=31)):
             self.assertEqual(self._verify(birthdate="1990-04-12").status_code, 303)

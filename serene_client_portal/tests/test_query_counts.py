@@ -5,11 +5,11 @@ from .common import SereneTransactionCase
 LIST_FIELDS = [
     "display_name",
     "note_owner_id",
-    "portal_state",
-    "portal_new_items_7d",
-    "portal_last_activity_at",
-    "portal_usage_limit_message",
-    "portal_can_add",
+    "serene_portal_state",
+    "serene_portal_new_items_7d",
+    "serene_portal_last_activity_at",
+    "serene_usage_limit_message",
+    "serene_portal_can_add",
 ]
 
 
@@ -51,21 +51,21 @@ class TestQueryCounts(SereneTransactionCase):
     @users("t_owner")
     def test_client_list_is_constant(self):
         self._list_read(self.clients[:10])  # warm the caches that do not depend on size
-        with self.assertQueryCount(t_owner=13):
+        with self.assertQueryCount(t_owner=12):
             rows = self._list_read(self.clients[:10])
         self.assertEqual(len(rows), 10)
-        with self.assertQueryCount(t_owner=13):
+        with self.assertQueryCount(t_owner=12):
             rows = self._list_read(self.clients)
         self.assertEqual(len(rows), 1000)
-        states = {row["portal_state"] for row in rows}
+        states = {row["serene_portal_state"] for row in rows}
         self.assertEqual(states, {"none", "active"})
-        self.assertEqual(rows[0]["portal_new_items_7d"], 2)
+        self.assertEqual(rows[0]["serene_portal_new_items_7d"], 2)
 
     @users("t_owner")
     def test_activity_panel_is_constant(self):
         client = self.clients[0].with_user(self.env.user)
         client.get_client_portal_activity_summary()
         self.env.invalidate_all()
-        with self.assertQueryCount(t_owner=9):
+        with self.assertQueryCount(t_owner=12):
             summary = client.get_client_portal_activity_summary()
         self.assertEqual(summary["message"], "2 new items added to the portal just now")

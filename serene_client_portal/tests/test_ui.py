@@ -14,7 +14,6 @@ class TourCase(SereneCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._setup_serene()
 
     def run_tour(self, url, name, login):
         try:
@@ -55,7 +54,12 @@ class TestClientPortalTours(TourCase):
         Item = self.env["serene.portal.item"]
         Item.create({"partner_id": self.client.id, "item_type": "intake_form", "survey_id": self.survey_intake.id})
         Item.create(
-            {"partner_id": self.client.id, "item_type": "document_request", "name": "ID card", "accepted_kinds": "pdf"}
+            {
+                "partner_id": self.client.id,
+                "item_type": "document_request",
+                "name": "ID card",
+                "accepted_kind_ids": self._kinds("pdf"),
+            }
         )
         Item.create({"partner_id": self.client.id, "item_type": "link", "name": XSS, "url": "https://example.com"})
         portal = self.client.client_portal_id
@@ -68,7 +72,7 @@ class TestClientPortalTours(TourCase):
             set(portal.item_ids.filtered(lambda i: i.item_type != "link").mapped("state")),
             {"completed"},
         )
-        answer = self.client.with_user(self.user_owner).portal_record_input_ids
+        answer = self.client.with_user(self.user_owner).serene_record_input_ids
         self.assertEqual(len(answer), 1)
         self.assertEqual(answer.user_input_line_ids.value_char_box, '"><svg onload=alert(1)>')
         self.assertEqual(portal.get_activity_summary()["state"], "active")

@@ -47,7 +47,6 @@ class SerenePortalAddItem(models.TransientModel):
         ]
         for line in self.line_ids:
             if line.line_type == "link":
-                self.env["serene.portal.item"]._validate_url(line.url)
                 vals_list.append(dict(base, item_type="link", name=line.name, url=line.url, due_date=False))
             else:
                 vals_list.append(
@@ -56,7 +55,7 @@ class SerenePortalAddItem(models.TransientModel):
                         item_type="document_request",
                         name=line.name,
                         description=line.instructions,
-                        accepted_kinds=",".join(line._get_kinds()),
+                        accepted_kind_ids=[(6, 0, line.accepted_kind_ids.ids)],
                     )
                 )
         if not is_html_empty(self.instructions):
@@ -72,7 +71,7 @@ class SerenePortalAddItem(models.TransientModel):
 
     def action_add(self):
         self.ensure_one()
-        self.partner_id._check_portal_access(need="owner")
+        self.env["serene.client.portal"]._check_access_level(self.partner_id, need="owner")
         vals_list = self._prepare_item_vals()
         if not vals_list:
             raise UserError(_("Pick at least one form, file, request, link or instructions to add."))
@@ -103,22 +102,13 @@ class SerenePortalAddItemLine(models.TransientModel):
     name = fields.Char(string="Title", required=True)
     url = fields.Char(string="Link")
     instructions = fields.Html(sanitize=True, sanitize_overridable=False)
-    accept_pdf = fields.Boolean(string="PDF", default=True)
-    accept_image = fields.Boolean(string="Images", default=True)
-    accept_docx = fields.Boolean(string="Word", default=True)
+    accepted_kind_ids = fields.Many2many(
+        "serene.upload.kind",
+        string="Accepted Files",
+        default=lambda self: self.env["serene.upload.kind"]._get_default_kinds(),
+    )
 
     @api.constrains("line_type", "url")
     def _check_url(self):
         for line in self.filtered(lambda line: line.line_type == "link"):
             self.env["serene.portal.item"]._validate_url(line.url)
-
-    def _get_kinds(self):
-        self.ensure_one()
-        kinds = [
-            kind
-            for kind, flag in (("pdf", self.accept_pdf), ("image", self.accept_image), ("docx", self.accept_docx))
-            if flag
-        ]
-        if not kinds:
-            raise UserError(_("Document request “%(title)s” accepts no kind of file.", title=self.name))
-        return kinds

@@ -44,7 +44,7 @@ export class ClientPortalButtons extends Component {
         return this.data.client_portal_id ? "" : _t("The portal has not been created yet: add an item or use the portal icon.");
     }
     get addDisabledReason() {
-        return this.data.portal_can_add ? "" : this.data.portal_add_disabled_reason || "";
+        return this.data.serene_portal_can_add ? "" : this.data.serene_add_disabled_reason || "";
     }
     onView() {
         return this.run("action_client_portal_view", { reload: false });
@@ -95,7 +95,7 @@ export class ClientPortalIcon extends Component {
         this.run = usePartnerAction(this);
     }
     get canCreate() {
-        return ["owner", "manager"].includes(this.props.record.data.portal_access);
+        return ["owner", "manager"].includes(this.props.record.data.serene_portal_access);
     }
     get disabled() {
         return !this.props.record.data.client_portal_id && !this.canCreate;
@@ -111,6 +111,24 @@ export class ClientPortalIcon extends Component {
 }
 
 const registryWidgets = registry.category("view_widgets");
-registryWidgets.add("serene_portal_buttons", { component: ClientPortalButtons });
-registryWidgets.add("serene_portal_activity", { component: ClientPortalActivity });
-registryWidgets.add("serene_portal_icon", { component: ClientPortalIcon });
+registryWidgets.add("serene_portal_buttons", {
+    component: ClientPortalButtons,
+    fieldDependencies: [
+        { name: "client_portal_id", type: "many2one" },
+        { name: "serene_portal_can_add", type: "boolean" },
+        { name: "serene_add_disabled_reason", type: "char" },
+    ],
+});
+registryWidgets.add("serene_portal_activity", {
+    component: ClientPortalActivity,
+    fieldDependencies: [
+        { name: "client_portal_id", type: "many2one" },
+    ],
+});
+registryWidgets.add("serene_portal_icon", {
+    component: ClientPortalIcon,
+    fieldDependencies: [
+        { name: "client_portal_id", type: "many2one" },
+        { name: "serene_portal_access", type: "selection" },
+    ],
+});

@@ -204,11 +204,11 @@ tours.add("serene_note_owner_sees_records", {
         },
         {
             content: "The completed form is in Records",
-            trigger: ".o_field_widget[name=portal_record_input_ids] .o_data_row:contains('Intake Basics')",
+            trigger: ".o_field_widget[name=serene_record_input_ids] .o_data_row:contains('Intake Basics')",
         },
         {
             content: "The uploaded document is in Records",
-            trigger: ".o_field_widget[name=portal_record_attachment_ids]:contains('id-card.pdf')",
+            trigger: ".o_field_widget[name=serene_record_attachment_ids]:contains('id-card.pdf')",
         },
         {
             content: "Markup typed by a client stays text in the backend",

@@ -1,0 +1,1 @@
+from . import serene_portal_demo
