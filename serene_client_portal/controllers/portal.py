@@ -92,7 +92,9 @@ class ClientPortal(http.Controller):
         Throttle = request.env["serene.portal.throttle"].sudo()
         ip = request.httprequest.remote_addr or "unknown"
         if Throttle._is_blocked(ip):
-            raise PortalThrottled(_("Too many attempts. Please try again in 15 minutes."))
+            raise PortalThrottled(
+                _("Too many attempts. Please try again in %(minutes)s minutes.", minutes=Throttle._lockout_minutes())
+            )
         link_sudo = request.env["serene.portal.link"]._find_valid(portal_key)
         if not link_sudo:
             Throttle._record_failure(ip)
@@ -115,7 +117,10 @@ class ClientPortal(http.Controller):
             response = request.make_response(
                 error.args[0],
                 status=429,
-                headers=[("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "900")],
+                headers=[
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("Retry-After", str(request.env["serene.portal.throttle"]._lockout_minutes() * 60)),
+                ],
             )
             return self._respond(response)
         if isinstance(error, IdentityCheckRequired):

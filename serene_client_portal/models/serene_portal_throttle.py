@@ -32,6 +32,10 @@ class SerenePortalThrottle(models.Model):
         return count >= MAX_FAILURES and last and last >= fields.Datetime.now() - LOCKOUT
 
     @api.model
+    def _lockout_minutes(self):
+        return int(LOCKOUT.total_seconds() // 60)
+
+    @api.model
     def _record_failure(self, ip):
         # sudo: failed lookups of anonymous visitors
         self.sudo().create({"ip_address": ip, "failed_at": fields.Datetime.now()})
