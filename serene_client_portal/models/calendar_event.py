@@ -19,7 +19,8 @@ class CalendarEvent(models.Model):
 
     def _serene_assign_service_forms(self):
         """Booking a client for an appointment type that carries intake forms assigns them once:
-        not again while the same form is still pending for that client."""
+        not again while the same form is still pending for that client. Forms go out as the
+        booking user, for the clients whose portal that user may manage."""
         wanted = {}
         for event in self:
             surveys = event.categ_ids.serene_survey_ids
@@ -27,13 +28,18 @@ class CalendarEvent(models.Model):
                 continue
             for client in event.partner_ids.filtered("is_client"):
                 wanted.setdefault(client, set()).update(surveys.ids)
+        if not self.env.su:
+            levels = self.env["serene.client.portal"]._get_access_levels(
+                self.env["res.partner"].browse([client.id for client in wanted])
+            )
+            wanted = {client: ids for client, ids in wanted.items() if levels[client.id] in ("owner", "manager")}
         if not wanted:
             return
-        # sudo: serene.portal.item - whoever books the appointment, the service's forms go out
-        Item = self.env["serene.portal.item"].sudo()
+        Item = self.env["serene.portal.item"]
+        # sudo: serene.portal.item - what is pending counts every item of these clients
         pending = {
             (item.partner_id.id, item.survey_id.id)
-            for item in Item.search(
+            for item in Item.sudo().search(
                 [
                     ("partner_id", "in", [client.id for client in wanted]),
                     ("survey_id", "!=", False),

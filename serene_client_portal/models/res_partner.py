@@ -226,6 +226,11 @@ class ResPartner(models.Model):
             self._check_practice_fields_write(vals)
         return super().write(vals)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_clients(self):
+        """Practitioners archive clients; nobody deletes a client whose portal has an audit trail."""
+        self.env["serene.client.portal"]._check_clients_deletable(self)
+
     def _check_practice_fields_write(self, vals):
         """Contacts are editable by every internal user; the fields that grant access to a
         client's health data are not. ``self`` is empty for a creation."""

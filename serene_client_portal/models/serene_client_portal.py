@@ -32,7 +32,7 @@ class SereneClientPortal(models.Model):
         "res.partner",
         string="Client",
         required=True,
-        ondelete="cascade",
+        ondelete="restrict",
         index=True,
         readonly=True,
         check_company=True,
@@ -72,6 +72,18 @@ class SereneClientPortal(models.Model):
         portals.env["serene.portal.activity"]._log(portals, "portal_created")
         return portals
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_audited(self):
+        """A portal's audit trail outlives it: a portal with activity is archived, not deleted."""
+        # sudo: serene.portal.activity - the trail exists whoever may read it
+        if self.env["serene.portal.activity"].sudo().search_count([("portal_id", "in", self.ids)], limit=1):
+            raise AccessError(
+                _(
+                    "A client portal with activity cannot be deleted: the practice keeps its audit trail. "
+                    "Archive it instead."
+                )
+            )
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
@@ -106,6 +118,25 @@ class SereneClientPortal(models.Model):
             partner.id: "owner" if partner.note_owner_id == user else "team" if partner.id in team else "none"
             for partner in partners
         }
+
+    @api.model
+    def _check_clients_deletable(self, partners):
+        """Raise unless ``partners`` may be deleted: practitioners archive clients instead, and a
+        client whose portal has an audit trail is archived by everyone, managers included."""
+        clients = partners.filtered("is_client")
+        if clients and not self.env.su and not self.env.user.has_group(PRACTICE_MANAGER):
+            raise AccessError(
+                _("Clients are archived, not deleted: %(names)s.", names=", ".join(clients.mapped("display_name")))
+            )
+        # sudo: res.partner - the portal exists whoever may read it
+        with_portal = partners.sudo().filtered("serene_portal_ids")
+        if with_portal:
+            raise AccessError(
+                _(
+                    "%(names)s have a client portal whose audit trail the practice keeps: archive them instead.",
+                    names=", ".join(with_portal.mapped("display_name")),
+                )
+            )
 
     @api.model
     def _check_access_level(self, partners, need="owner"):

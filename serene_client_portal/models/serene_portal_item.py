@@ -2,7 +2,7 @@ import logging
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import clamd_instream, sanitize_filename, sniff_mimetype
 
@@ -154,10 +154,23 @@ class SerenePortalItem(models.Model):
         return result
 
     def _link_own_attachments(self):
-        """Attach loose files to their item, so that ir.attachment's access follows the item's."""
+        """Attach the files uploaded for an item to it, so that ir.attachment's access follows
+        the item's. A file that belongs to another record, or that someone else uploaded, is refused."""
         for item in self:
             # sudo: ir.attachment - files uploaded in the dialog belong to no record yet
-            loose = item.attachment_ids.sudo().filtered(lambda a: not a.res_id or a.res_model != self._name)
+            attachments_sudo = item.attachment_ids.sudo()
+            loose = attachments_sudo.filtered(
+                lambda a, item=item: not (a.res_model == self._name and a.res_id == item.id)
+            )
+            foreign = loose.filtered(
+                lambda a: (
+                    a.res_id
+                    or a.res_model not in (False, self._name, "serene.portal.add.item")
+                    or (not self.env.su and a.create_uid != self.env.user)
+                )
+            )
+            if foreign:
+                raise AccessError(_("A portal item shares only files uploaded for it."))
             loose.write({"res_model": self._name, "res_id": item.id})
 
     # ------------------------------------------------------------------

@@ -23,7 +23,21 @@ class SerenePortalLink(models.Model):
     _description = "Client Portal Access Link"
     _inherit = ["serene.system.fields.mixin"]
     _order = "id desc"
-    _serene_system_fields = frozenset({"portal_id", "key_hash", "fingerprint"})
+    # The key and the link's state change through the actions and the client's visits only.
+    _serene_system_fields = frozenset(
+        {
+            "portal_id",
+            "key_hash",
+            "fingerprint",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+            "failed_checks",
+            "locked_until",
+            "code_hash",
+            "code_expires_at",
+        }
+    )
 
     portal_id = fields.Many2one("serene.client.portal", required=True, ondelete="cascade", index=True, readonly=True)
     partner_id = fields.Many2one(related="portal_id.partner_id", string="Client")
@@ -63,9 +77,11 @@ class SerenePortalLink(models.Model):
         return "valid"
 
     def action_revoke(self):
+        self.check_access("write")
         now = fields.Datetime.now()
         for link in self.filtered(lambda link: not link.revoked_at):
-            link.revoked_at = now
+            # sudo: revoked_at is a system field; write access was checked above
+            link.sudo().revoked_at = now
             self.env["serene.portal.activity"]._log(link.portal_id, "link_revoked", link=link)
         return True
 

@@ -1,10 +1,14 @@
 from markupsafe import Markup
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 
 class SurveyUserInput(models.Model):
-    _inherit = "survey.user_input"
+    _name = "survey.user_input"
+    _inherit = ["survey.user_input", "serene.system.fields.mixin"]
+    # Only the system ties an answer to a client's portal item.
+    _serene_system_fields = frozenset({"serene_item_id"})
 
     serene_item_id = fields.Many2one(
         "serene.portal.item",
@@ -13,6 +17,12 @@ class SurveyUserInput(models.Model):
         index="btree_not_null",
         ondelete="set null",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(vals.get("serene_item_id") for vals in vals_list):
+            raise AccessError(_("Only the system links answers to a client's portal item."))
+        return super().create(vals_list)
 
     def _mark_done(self):
         result = super()._mark_done()

@@ -6,3 +6,4 @@ from . import test_portal_http
 from . import test_ui
 from . import test_accessibility
 from . import test_clients_and_core_tables
+from . import test_side_doors

@@ -49,6 +49,7 @@ class TestPortalConcurrency(BaseCase):
     def _cleanup(self):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env.cr.execute("DELETE FROM serene_portal_activity WHERE partner_id = %s", [self.client_id])
             env.cr.execute("DELETE FROM serene_client_portal WHERE partner_id = %s", [self.client_id])
             env.cr.execute("DELETE FROM mail_message WHERE model = 'res.partner' AND res_id = %s", [self.client_id])
             env.cr.execute("DELETE FROM res_partner WHERE id = %s", [self.client_id])

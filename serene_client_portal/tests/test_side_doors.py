@@ -1,0 +1,140 @@
+import json
+
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, tagged
+
+from .common import PDF_BYTES, SereneCase, SereneTransactionCase
+
+
+@tagged("post_install", "-at_install", "serene")
+class TestNothingAnAuditorNeedsIsDeleted(SereneTransactionCase):
+    def test_practitioners_archive_clients(self):
+        for user in (self.user_owner, self.user_other):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.client.with_user(user).unlink()
+        self.assertTrue(self.client.exists())
+        self.client.with_user(self.user_owner).action_archive()
+        self.assertFalse(self.client.active)
+
+    def test_nobody_deletes_a_client_or_portal_with_an_audit_trail(self):
+        portal = self._add().portal_id
+        trail = portal.sudo().activity_log_ids
+        self.assertTrue(trail)
+        with self.assertRaises(AccessError):
+            self.client.with_user(self.user_manager).unlink()
+        with self.assertRaises(AccessError):
+            portal.with_user(self.user_manager).unlink()
+        with self.assertRaises(AccessError):
+            portal.sudo().unlink()
+        self.assertTrue(trail.exists() == trail, "every audit row is still there")
+
+    def test_managers_delete_clients_without_a_portal(self):
+        walk_in = self.env["res.partner"].create({"name": "Walk-in", "is_client": True, "company_id": self.company.id})
+        walk_in.with_user(self.user_manager).unlink()
+        self.assertFalse(walk_in.exists())
+        supplier = self.env["res.partner"].create({"name": "Supplier"})
+        supplier.with_user(self.user_other).unlink()
+        self.assertFalse(supplier.exists(), "contacts that are not clients stay deletable as in Odoo")
+
+
+@tagged("post_install", "-at_install", "serene")
+class TestDeletionOverRpc(SereneCase, HttpCase):
+    def _call(self, login, model, method, ids):
+        self.authenticate(login, login)
+        response = self.url_open(
+            f"/web/dataset/call_kw/{model}/{method}",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {"model": model, "method": method, "args": [ids], "kwargs": {}},
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        return response.json()
+
+    def test_the_delete_button_path(self):
+        portal = (
+            self.env["serene.portal.item"]
+            .create({"partner_id": self.client.id, "item_type": "link", "name": "L", "url": "https://example.com"})
+            .portal_id
+        )
+        for login, model, ids in (
+            ("t_owner", "res.partner", self.client.ids),
+            ("t_manager", "res.partner", self.client.ids),
+            ("t_manager", "serene.client.portal", portal.ids),
+        ):
+            with self.subTest(login=login, model=model):
+                answer = self._call(login, model, "unlink", ids)
+                self.assertIn("error", answer)
+                self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        self.assertTrue(self.client.exists() and portal.exists())
+
+
+@tagged("post_install", "-at_install", "serene")
+class TestSmallDoors(SereneTransactionCase):
+    def test_items_share_only_files_uploaded_for_them(self):
+        foreign = self.env["ir.attachment"].create(
+            {"name": "other.pdf", "raw": PDF_BYTES, "res_model": "res.partner", "res_id": self.client_other.id}
+        )
+        someone_elses = self.env["ir.attachment"].with_user(self.user_other).create({"name": "x.pdf", "raw": PDF_BYTES})
+        for attachment in (foreign, someone_elses):
+            with self.subTest(attachment=attachment.name), self.assertRaises(AccessError):
+                self._add(item_type="resource", name="Sneaky", attachment_ids=[(6, 0, attachment.ids)])
+        self.assertEqual((foreign.res_model, foreign.res_id), ("res.partner", self.client_other.id), "not moved")
+        mine = self.env["ir.attachment"].with_user(self.user_owner).create({"name": "mine.pdf", "raw": PDF_BYTES})
+        item = self._add(item_type="resource", name="Worksheet", attachment_ids=[(6, 0, mine.ids)])
+        self.assertEqual((mine.res_model, mine.res_id), ("serene.portal.item", item.id))
+        other_item = self._add(item_type="resource", name="Copy")
+        with self.assertRaises(AccessError):
+            other_item.with_user(self.user_owner).write({"attachment_ids": [(4, mine.id)]})
+
+    def test_only_the_system_links_answers_to_items(self):
+        form = self._add(item_type="assessment", survey_id=self.survey_assessment.id)
+        other_form = self._add(partner=self.client_other, user=self.user_other, item_type="intake_form")
+        answer = form.sudo()._portal_start_form()
+        Answer = self.env["survey.user_input"].with_user(self.user_owner)
+        with self.assertRaises(AccessError):
+            Answer.create({"survey_id": self.survey_assessment.id, "serene_item_id": form.id})
+        with self.assertRaises(AccessError):
+            answer.with_user(self.user_owner).write({"serene_item_id": other_form.id})
+        self.assertEqual(answer.serene_item_id, form)
+
+    def test_link_state_changes_only_through_its_actions(self):
+        portal = self._add().portal_id
+        portal._new_access_url()
+        link = portal.link_ids
+        link.with_user(self.user_owner).action_revoke()
+        self.assertTrue(link.revoked_at)
+        for vals in ({"revoked_at": False}, {"expires_at": False}, {"locked_until": False}, {"failed_checks": 0}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                link.with_user(self.user_owner).write(vals)
+        self.assertEqual(link._get_state(), "revoked")
+
+    def test_activity_summary_answers_only_the_care_team(self):
+        portal = self._add().portal_id
+        portal_user = self.env["res.users"].create(
+            {"name": "Portal Paula", "login": "t_portal", "group_ids": [(6, 0, self.env.ref("base.group_portal").ids)]}
+        )
+        for user in (self.user_other, self.user_internal, self.user_manager_2, portal_user):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                portal.with_user(user).get_activity_summary()
+        self.assertEqual(portal.with_user(self.user_team).get_activity_summary()["state"], "active")
+
+    def test_booking_assigns_forms_only_within_the_bookers_rights(self):
+        service = self.env["calendar.event.type"].create(
+            {"name": "Intake", "serene_survey_ids": [(6, 0, self.survey_intake.ids)]}
+        )
+        Event = self.env["calendar.event"]
+        values = {
+            "name": "Session",
+            "start": "2030-01-07 10:00:00",
+            "stop": "2030-01-07 11:00:00",
+            "categ_ids": [(6, 0, service.ids)],
+            "partner_ids": [(6, 0, self.client.ids)],
+        }
+        Event.with_user(self.user_other).create(values)
+        self.assertFalse(self.client.client_portal_id, "another practitioner's booking assigns nothing")
+        Event.with_user(self.user_owner).create(values)
+        self.assertEqual(self.client.client_portal_id.item_ids.survey_id, self.survey_intake)
