@@ -121,9 +121,10 @@ class ResPartner(models.Model):
 
     @api.model
     def _domain_practitioners(self):
-        # The group is missing while the module installs (stored computes read the field then).
-        group = self.env.ref(PRACTICE_USER, raise_if_not_found=False)
-        return [("all_group_ids", "in", group.ids if group else [])]
+        # Applied to every search through these fields (the survey answer rules do): a cached
+        # xmlid lookup, which also answers while the module installs and the group is missing.
+        group_id = self.env["ir.model.data"]._xmlid_to_res_id(PRACTICE_USER, raise_if_not_found=False)
+        return [("all_group_ids", "in", [group_id] if group_id else [])]
 
     @api.depends("note_owner_id", "care_team_user_ids", "serene_portal_ids")
     def _compute_is_client(self):

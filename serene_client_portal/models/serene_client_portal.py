@@ -32,7 +32,7 @@ class SereneClientPortal(models.Model):
         "res.partner",
         string="Client",
         required=True,
-        ondelete="restrict",
+        ondelete="cascade",
         index=True,
         readonly=True,
         check_company=True,

@@ -35,7 +35,7 @@ class SerenePortalActivity(models.Model):
 
     event_at = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
     event_type = fields.Selection(EVENT_TYPES, required=True, readonly=True)
-    portal_id = fields.Many2one("serene.client.portal", required=True, ondelete="restrict", readonly=True)
+    portal_id = fields.Many2one("serene.client.portal", required=True, ondelete="cascade", readonly=True)
     partner_id = fields.Many2one(related="portal_id.partner_id", string="Client", store=True, index=True)
     company_id = fields.Many2one(related="portal_id.company_id", store=True, index=True)
     item_id = fields.Many2one("serene.portal.item", readonly=True, ondelete="set null", index="btree_not_null")
