@@ -1,6 +1,3 @@
-import logging
-import re
-
 from werkzeug.exceptions import NotFound
 
 from odoo import _, http
@@ -9,54 +6,10 @@ from odoo.http import request
 from odoo.tools import is_html_empty
 
 from ..models.serene_portal_item import FORM_TYPES
+from ..tools import PORTAL_HEADERS
 
-PORTAL_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "Pragma": "no-cache",
-    "X-Robots-Tag": "noindex, nofollow",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    # Nothing from other origins: no third-party scripts, styles or fonts (the website theme's
-    # web fonts fall back to the system's), no framing, forms post to the practice only.
-    "Content-Security-Policy": "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
-            "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: blob:",
-            "font-src 'self' data:",
-            "connect-src 'self'",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    ),
-}
 INVALID_LINK_PATH = "/portal/link-not-valid"
-_KEY_IN_PATH = re.compile(r"(/portal/)(?!preview/|request-link|link-not-valid)[^/?\s\"]+")
-
-
-class _RedactPortalKeys(logging.Filter):
-    """Access keys travel in the path: keep them out of the request log."""
-
-    def filter(self, record):
-        if record.args and isinstance(record.args, tuple):
-            record.args = tuple(
-                _KEY_IN_PATH.sub(r"\1[key]", arg) if isinstance(arg, str) and "/portal/" in arg else arg
-                for arg in record.args
-            )
-        elif isinstance(record.msg, str) and "/portal/" in record.msg:
-            record.msg = _KEY_IN_PATH.sub(r"\1[key]", record.msg)
-        return True
-
-
-for _name in ("werkzeug", "odoo.http", "odoo.service.server"):
-    _log = logging.getLogger(_name)
-    # Once per logger, also when the module is imported again (tests, reloads).
-    if not any(type(f).__name__ == _RedactPortalKeys.__name__ for f in _log.filters):
-        _log.addFilter(_RedactPortalKeys())
+RETURN_COOKIE = "serene_portal_return"
 
 
 class PortalThrottled(AccessError):
@@ -195,8 +148,21 @@ class ClientPortal(http.Controller):
         if not item_sudo or item_sudo.state == "completed":
             return self._item_not_found(portal_sudo, portal_key)
         answer_sudo = item_sudo._portal_start_form(link=link_sudo)
-        request.session["serene_portal_return"] = f"/portal/{portal_key}?done=form"
-        return self._respond(request.redirect(answer_sudo.get_start_url(), local=True))
+        # The survey pages open this answer for this visit, through this link, and no other.
+        forms = dict(request.session.get("serene_forms") or {}, **{str(answer_sudo.id): link_sudo.id})
+        request.session["serene_forms"] = forms
+        response = request.redirect(answer_sudo.get_start_url(), local=True)
+        # The way back stays in the visitor's browser: the server keeps no key in clear.
+        response.set_cookie(
+            RETURN_COOKIE,
+            f"/portal/{portal_key}?done=form",
+            path="/survey",
+            max_age=24 * 3600,
+            httponly=True,
+            samesite="Strict",
+            secure=request.httprequest.scheme == "https",
+        )
+        return self._respond(response)
 
     @http.route(
         "/portal/<string:portal_key>/item/<int:item_id>/upload",

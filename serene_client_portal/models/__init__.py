@@ -12,3 +12,6 @@ from . import survey_survey
 from . import survey_user_input
 from . import calendar_event_type
 from . import calendar_event
+from . import ir_http
+from . import mail_mail
+from . import sms_sms

@@ -34,6 +34,12 @@ class ResCompany(models.Model):
     )
     serene_portal_notify_email = fields.Boolean(string="Notify Clients by Email", default=True)
     serene_portal_notify_sms = fields.Boolean(string="Notify Clients by SMS", default=False)
+    serene_own_clients_only = fields.Boolean(
+        string="Practitioners See Only Their Own Clients",
+        default=True,
+        help="Client contacts are visible to their note owner, their care team and practice managers only. "
+        "Contacts that are not clients stay visible to everyone.",
+    )
     serene_portal_verify_birthdate = fields.Boolean(
         string="Ask Clients for Their Date of Birth",
         help="Before showing a portal, ask the visitor for the client's date of birth.",
@@ -44,3 +50,10 @@ class ResCompany(models.Model):
         default="none",
         help="Before showing a portal, ask for a 6-digit code sent to the email or mobile on file (valid 10 minutes).",
     )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "serene_own_clients_only" in vals:
+            # The record rules on contacts read this setting: drop their cached domains.
+            self.env.registry.clear_cache()
+        return result

@@ -26,3 +26,4 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
     )
     serene_portal_verify_code = fields.Selection(related="company_id.serene_portal_verify_code", readonly=False)
+    serene_own_clients_only = fields.Boolean(related="company_id.serene_own_clients_only", readonly=False)

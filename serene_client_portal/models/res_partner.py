@@ -5,6 +5,8 @@ from .serene_client_portal import ACCESS_LEVELS, PRACTICE_MANAGER, PRACTICE_USER
 
 # Fields that decide who sees a client's portal, answers and files.
 PRACTICE_FIELDS = {"note_owner_id", "care_team_user_ids", "portal_item_limit", "portal_storage_limit_mb"}
+# Fields that decide who receives a client's links and codes, and who passes the identity check.
+CONTACT_FIELDS = {"email", "phone", "serene_birthdate"}
 
 
 class ResPartner(models.Model):
@@ -66,9 +68,13 @@ class ResPartner(models.Model):
     )
     serene_birthdate = fields.Date(
         string="Date of Birth",
+        compute="_compute_serene_birthdate",
+        inverse="_inverse_serene_birthdate",
         groups=PRACTICE_USER,
-        help="Asked of portal visitors when the practice requires it.",
+        help="Asked of portal visitors when the practice requires it. Seen by the client's note owner, "
+        "care team and practice managers only.",
     )
+    serene_birthdate_value = fields.Date(groups="base.group_system", copy=False)
     serene_show_appointments = fields.Boolean(
         string="Show Upcoming Appointments",
         related="client_portal_id.show_appointments",
@@ -133,6 +139,20 @@ class ResPartner(models.Model):
             partner.is_client = partner.is_client or bool(
                 partner.note_owner_id or partner.care_team_user_ids or partner.serene_portal_ids
             )
+
+    @api.depends_context("uid")
+    @api.depends("serene_birthdate_value")
+    def _compute_serene_birthdate(self):
+        levels = {} if self.env.su else self.env["serene.client.portal"]._get_access_levels(self)
+        for partner in self:
+            visible = self.env.su or levels.get(partner.id, "none") != "none"
+            # sudo: res.partner - the stored value is read for those who may see it
+            partner.serene_birthdate = partner.sudo().serene_birthdate_value if visible else False
+
+    def _inverse_serene_birthdate(self):
+        for partner in self:
+            # sudo: res.partner - the write was checked (_check_practice_fields_write)
+            partner.sudo().serene_birthdate_value = partner.serene_birthdate
 
     @api.depends("serene_portal_ids")
     def _compute_client_portal_id(self):
@@ -225,7 +245,11 @@ class ResPartner(models.Model):
     def write(self, vals):
         if not self.env.su:
             self._check_practice_fields_write(vals)
-        return super().write(vals)
+        changed = CONTACT_FIELDS & set(vals)
+        result = super().write(vals)
+        if changed:
+            self.env["serene.client.portal"]._on_contact_details_changed(self, changed)
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_clients(self):
@@ -235,6 +259,8 @@ class ResPartner(models.Model):
     def _check_practice_fields_write(self, vals):
         """Contacts are editable by every internal user; the fields that grant access to a
         client's health data are not. ``self`` is empty for a creation."""
+        if CONTACT_FIELDS & set(vals):
+            self.env["serene.client.portal"]._check_contact_details_write(self)
         if not PRACTICE_FIELDS & set(vals):
             return
         user = self.env.user

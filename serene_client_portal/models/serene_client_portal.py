@@ -120,6 +120,40 @@ class SereneClientPortal(models.Model):
         }
 
     @api.model
+    def _check_contact_details_write(self, partners):
+        """Email, phone and date of birth decide who receives a client's links and codes and who
+        passes the identity check: on a client, only the note owner or a manager changes them
+        (any practitioner while the client has no note owner)."""
+        # sudo: res.partner - whether a contact is a client, whoever asks
+        clients = partners.sudo().filtered("is_client")
+        if not clients or self.env.user.has_group(PRACTICE_MANAGER):
+            return
+        practitioner = self.env.user.has_group(PRACTICE_USER)
+        for client in clients:
+            owner = client.note_owner_id
+            if not (owner == self.env.user or (practitioner and not owner)):
+                raise AccessError(
+                    _(
+                        "Only the note owner of %(name)s or a practice manager can change the client's email, "
+                        "phone or date of birth.",
+                        name=client.name,
+                    )
+                )
+
+    @api.model
+    def _on_contact_details_changed(self, partners, field_names):
+        """A client's contact details changed: recorded in the audit trail, and every live link
+        is revoked, so that nobody keeps a way in through the old address."""
+        # sudo: res.partner - the portal of the client, whoever changed the details
+        portals = partners.sudo().client_portal_id
+        if not portals:
+            return
+        labels = ", ".join(sorted(self.env["res.partner"]._fields[name].string for name in field_names))
+        self.env["serene.portal.activity"]._log(portals, "contact_changed", detail=labels)
+        # sudo: serene.portal.link - revoking is part of the change, whoever made it
+        portals.sudo().link_ids.filtered(lambda link: link._get_state() == "valid").action_revoke()
+
+    @api.model
     def _check_clients_deletable(self, partners):
         """Raise unless ``partners`` may be deleted: practitioners archive clients instead, and a
         client whose portal has an audit trail is archived by everyone, managers included."""
@@ -336,7 +370,7 @@ class SereneClientPortal(models.Model):
             # sudo: mail.template - staff and clients may not read templates; the template sets the client's language
             template.sudo().with_context(
                 portal_url=url, portal_items=items or self.env["serene.portal.item"]
-            ).send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+            ).send_mail(self.id, email_layout_xmlid="mail.mail_notification_light", email_values=self._mail_values())
         if company.serene_portal_notify_sms and partner.phone:
             self.with_context(lang=partner.lang)._queue_sms(
                 _("%(practice)s shared new items in your client portal: %(url)s", practice=company.name, url=url)
@@ -345,13 +379,24 @@ class SereneClientPortal(models.Model):
             )
         return url
 
+    def _mail_values(self):
+        """What every email to the client carries: it hangs on no document, so the link or code
+        in it is read by the client and the mail queue only, and it is deleted once sent."""
+        self.ensure_one()
+        return {"model": False, "res_id": False, "serene_portal_id": self.id, "auto_delete": True}
+
     def _queue_sms(self, body):
         """Queue a text message to the client's mobile on file."""
         self.ensure_one()
         partner = self.partner_id
         # sudo: sms.sms - clients and practitioners do not manage the SMS queue
         self.env["sms.sms"].sudo().create(
-            {"number": partner.phone_sanitized or partner.phone, "partner_id": partner.id, "body": body}
+            {
+                "number": partner.phone_sanitized or partner.phone,
+                "partner_id": partner.id,
+                "body": body,
+                "serene_portal_id": self.id,
+            }
         )
 
     def _notify_note_owner(self, summary, note=None, body=None):
@@ -422,12 +467,18 @@ class SereneClientPortal(models.Model):
 
     @api.model
     def _cron_retry_failed_notifications(self):
-        """Put failed client emails back in the queue with backoff; after a day, tell the note owner."""
+        """Put failed client emails back in the queue with backoff. After a day (emails) or at
+        once (text messages, which Odoo does not retry), give up: tell the note owner and delete
+        the message, the only copy of the link or code it carried."""
         now = fields.Datetime.now()
         # sudo: mail.mail - the cron looks after the portal's outgoing mail
         Mail = self.env["mail.mail"].sudo()
         failed = Mail.search(
-            [("model", "=", self._name), ("state", "=", "exception"), ("create_date", ">=", now - timedelta(days=1))],
+            [
+                ("serene_portal_id", "!=", False),
+                ("state", "=", "exception"),
+                ("create_date", ">=", now - timedelta(days=1)),
+            ],
             limit=500,
         )
         # Backoff: wait as long as the mail has existed before its last failure, at least 15 minutes.
@@ -436,16 +487,31 @@ class SereneClientPortal(models.Model):
         )
         due.mark_outgoing()
         given_up = Mail.search(
-            [("model", "=", self._name), ("state", "=", "exception"), ("create_date", "<", now - timedelta(days=1))],
+            [
+                ("serene_portal_id", "!=", False),
+                ("state", "in", ("exception", "cancel")),
+                ("create_date", "<", now - timedelta(days=1)),
+            ],
             limit=500,
         )
         for mail in given_up:
-            portal = self.browse(mail.res_id).exists()
-            portal._notify_note_owner(
-                _("Portal email to %(name)s could not be sent", name=portal.partner_id.name),
+            mail.serene_portal_id._notify_note_owner(
+                _("Portal email to %(name)s could not be sent", name=mail.serene_portal_id.partner_id.name),
                 note=mail.failure_reason,
             )
-            mail.state = "cancel"
+        given_up.unlink()
+        # sudo: sms.sms - the cron looks after the portal's text messages
+        failed_sms = (
+            self.env["sms.sms"]
+            .sudo()
+            .search([("serene_portal_id", "!=", False), ("state", "in", ("error", "canceled"))], limit=500)
+        )
+        for sms in failed_sms:
+            sms.serene_portal_id._notify_note_owner(
+                _("Portal text message to %(name)s could not be sent", name=sms.serene_portal_id.partner_id.name),
+                note=sms.failure_type,
+            )
+        failed_sms.unlink()
 
     # ------------------------------------------------------------------
     # What the client sees and does (on the sudo'd portal of a valid key)

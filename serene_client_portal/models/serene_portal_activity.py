@@ -19,6 +19,7 @@ EVENT_TYPES = [
     ("code_sent", "Identity code sent"),
     ("verification_passed", "Identity checked"),
     ("verification_failed", "Identity check failed"),
+    ("contact_changed", "Contact details changed"),
 ]
 
 

@@ -125,6 +125,20 @@ class SerenePortalLink(models.Model):
             return self.sudo().browse()
         return link_sudo
 
+    def _opens_answer(self, answer, verified_link_ids):
+        """Whether a visitor who came with this link may take or review ``answer``: the link is
+        live, the answer belongs to an item of its portal still shared, and the identity check
+        was passed when the practice asks for one."""
+        self.ensure_one()
+        item = answer.serene_item_id
+        return (
+            self._get_state() == "valid"
+            and self.portal_id.active
+            and item.active
+            and item.portal_id == self.portal_id
+            and (not self._identity_check_required() or self.id in verified_link_ids)
+        )
+
     def _touch(self):
         """Remember the last use, at most once a minute (no write per page view)."""
         now = fields.Datetime.now()
@@ -179,9 +193,7 @@ class SerenePortalLink(models.Model):
                     "email_to": partner.email_formatted,
                     "email_from": portal.company_id.email_formatted or self.env.user.email_formatted,
                     "body_html": Markup("<p>%s</p>") % body,
-                    "model": portal._name,
-                    "res_id": portal.id,
-                    "auto_delete": True,
+                    **portal._mail_values(),
                 }
             )
         self.env["serene.portal.activity"]._log(portal, "code_sent", actor="client", link=self)

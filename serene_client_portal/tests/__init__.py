@@ -6,4 +6,9 @@ from . import test_portal_http
 from . import test_ui
 from . import test_accessibility
 from . import test_clients_and_core_tables
-from . import test_side_doors
+from . import test_door_deletion
+from . import test_door_small
+from . import test_door_forms
+from . import test_door_details
+from . import test_door_contact_fields
+from . import test_door_keys

@@ -165,6 +165,8 @@ class TestPortalAccess(SereneTransactionCase):
                 client.read([field])
 
     def test_other_practitioner_sees_no_portal_of_the_client(self):
+        # With "own clients only" off, another practitioner reads the contact, not its portal.
+        self.company.serene_own_clients_only = False
         client = self.client.with_user(self.user_other)
         self.assertEqual(client.serene_portal_access, "none")
         self.assertEqual(client.serene_portal_state, "none")
@@ -214,7 +216,7 @@ class TestPracticeFieldsWrite(SereneTransactionCase):
         self.assertEqual(self.client.note_owner_id, self.user_owner)
         self.assertEqual(self.client.care_team_user_ids, self.user_team)
         # Other contact fields stay editable by everyone, as in Odoo.
-        self._write(self.user_internal, {"phone": "+32 470 11 22 33"})
+        self._write(self.user_internal, {"street": "1 Harbour Lane"})
 
     def test_note_owner_manages_the_team_and_hands_over(self):
         self._write(self.user_owner, {"care_team_user_ids": [(4, self.user_other.id)]})

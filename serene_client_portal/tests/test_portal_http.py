@@ -8,7 +8,7 @@ from odoo import fields, http
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.serene_client_portal.controllers.portal import PORTAL_HEADERS, _RedactPortalKeys
+from odoo.addons.serene_client_portal.tools import PORTAL_HEADERS, RedactPortalTokens
 
 from .common import HTML_AS_PNG, PDF_BYTES, PNG_BYTES, XSS, SereneCase
 
@@ -239,7 +239,7 @@ class TestPortalHttp(SereneCase, HttpCase):
     def test_request_link_never_tells_whether_the_address_matched(self):
         self.authenticate(None, None)
         Mail = self.env["mail.mail"].sudo()
-        before = Mail.search_count([("model", "=", "serene.client.portal")])
+        before = Mail.search_count([("serene_portal_id", "!=", False)])
         bodies = []
         for email in ("carla@example.com", "nobody@example.com", "not an email", "Carla@Example.com"):
             response = self.url_open(
@@ -255,7 +255,7 @@ class TestPortalHttp(SereneCase, HttpCase):
         self.assertEqual(len(set(bodies)), 1)
         self.assertIn("If this address is on file", bodies[0])
         self.assertEqual(
-            Mail.search_count([("model", "=", "serene.client.portal")]) - before,
+            Mail.search_count([("serene_portal_id", "!=", False)]) - before,
             1,
             "one email for the matching address, and not again within 10 minutes",
         )
@@ -291,7 +291,7 @@ class TestPortalHttp(SereneCase, HttpCase):
     def test_keys_never_reach_the_log(self):
         self.assertIn(
             True,
-            [type(f).__name__ == "_RedactPortalKeys" for f in logging.getLogger("werkzeug").filters],
+            [type(f).__name__ == "RedactPortalTokens" for f in logging.getLogger("werkzeug").filters],
         )
         record = logging.LogRecord(
             "werkzeug",
@@ -302,7 +302,7 @@ class TestPortalHttp(SereneCase, HttpCase):
             (f"GET /portal/{self.key}/item/3/form HTTP/1.1", "200", "-"),
             None,
         )
-        _RedactPortalKeys().filter(record)
+        RedactPortalTokens().filter(record)
         self.assertNotIn(self.key, record.getMessage())
         self.assertIn("/portal/[key]/item/3/form", record.getMessage())
 
@@ -424,8 +424,7 @@ class TestPortalIdentityCheck(SereneCase, HttpCase):
         self.assertIn("a code is on its way", response.text)
         mail = Mail.search(
             [
-                ("model", "=", "serene.client.portal"),
-                ("res_id", "=", self.portal.id),
+                ("serene_portal_id", "=", self.portal.id),
                 ("subject", "like", "portal code"),
             ]
         )

@@ -1,2 +1,5 @@
 from .clamd import clamd_instream
+from .http import PORTAL_HEADERS, RedactPortalTokens, install_log_filter, redact_tokens
 from .uploads import sanitize_filename, sniff_mimetype
+
+install_log_filter()

@@ -1,0 +1,38 @@
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.survey.controllers.main import Survey
+
+
+class SurveyThroughPortal(Survey):
+    """A client's portal forms open only through the portal: the answer token alone opens
+    nothing. Odoo's survey pages, templates and engine are used as they are."""
+
+    def _check_validity(self, survey_sudo, answer_sudo, answer_token, ensure_token=True, check_partner=True):
+        if answer_sudo and answer_sudo.serene_item_id and not self._serene_may_open(answer_sudo):
+            return "answer_wrong_user"
+        return super()._check_validity(
+            survey_sudo, answer_sudo, answer_token, ensure_token=ensure_token, check_partner=check_partner
+        )
+
+    def _serene_may_open(self, answer_sudo):
+        """The visitor opened this answer's portal with a live key (and passed the identity
+        check) in this browser session; or a staff member the rules let read it, to review or
+        print, never to answer as the client."""
+        user = request.env.user
+        if not user._is_public() and not user.share:
+            return request.httprequest.path.startswith("/survey/print/") and answer_sudo.with_user(user).has_access(
+                "read"
+            )
+        link_id = (request.session.get("serene_forms") or {}).get(str(answer_sudo.id))
+        # sudo: serene.portal.link - the visitor is anonymous; the session names the link it came with
+        link_sudo = request.env["serene.portal.link"].sudo().browse(link_id).exists()
+        return bool(link_sudo) and link_sudo._opens_answer(answer_sudo, request.session.get("serene_verified", []))
+
+    @http.route()
+    def survey_retry(self, survey_token, answer_token, **post):
+        """A portal form is taken again from the portal, as a new item: nothing is created here."""
+        survey_sudo, answer_sudo = self._fetch_from_access_token(survey_token, answer_token)
+        if answer_sudo.serene_item_id:
+            return request.render("survey.survey_access_error", {"survey": survey_sudo})
+        return super().survey_retry(survey_token, answer_token, **post)
