@@ -24,6 +24,7 @@
         "views/calendar_event_type_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/serene_portal_add_item_views.xml",
+        "wizard/serene_portal_activity_export_views.xml",
         "views/serene_menus.xml",
         "views/portal_templates.xml",
     ],

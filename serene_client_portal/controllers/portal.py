@@ -1,3 +1,5 @@
+import secrets
+
 from werkzeug.exceptions import NotFound
 
 from odoo import _, http
@@ -7,6 +9,7 @@ from odoo.tools import is_html_empty
 
 from ..models.serene_portal_item import FORM_TYPES
 from ..tools import PORTAL_HEADERS
+from . import visit
 
 INVALID_LINK_PATH = "/portal/link-not-valid"
 RETURN_COOKIE = "serene_portal_return"
@@ -41,26 +44,29 @@ class ClientPortal(http.Controller):
         :raise IdentityCheckRequired: the visitor has not passed the practice's identity check
             (only when ``verified``)
         """
-        # sudo: the throttle counts failed lookups of anonymous visitors
+        # sudo: the throttle counts the lookups of anonymous visitors
         Throttle = request.env["serene.portal.throttle"].sudo()
-        ip = request.httprequest.remote_addr or "unknown"
-        if Throttle._is_blocked(ip):
+        address = self._client_address()
+        # Each lookup is counted before it is made (one atomic statement), and given back when
+        # the key was good: a parallel burst of random keys buys at most the allowed lookups.
+        if not Throttle._take("key", address):
             raise PortalThrottled(
                 _("Too many attempts. Please try again in %(minutes)s minutes.", minutes=Throttle._lockout_minutes())
             )
         link_sudo = request.env["serene.portal.link"]._find_valid(portal_key)
         if not link_sudo:
-            Throttle._record_failure(ip)
             raise AccessError(_("This link is not valid."))
+        Throttle._give_back("key", address)
         link_sudo._touch()
         portal_sudo = link_sudo.portal_id
-        if (
-            verified
-            and link_sudo._identity_check_required()
-            and link_sudo.id not in request.session.get("serene_verified", [])
-        ):
+        if verified and link_sudo._identity_check_required() and not visit.is_verified(link_sudo):
             raise IdentityCheckRequired(portal_sudo, link_sudo)
         return portal_sudo, link_sudo
+
+    def _client_address(self):
+        """The visitor's address as counted: the socket's peer (Odoo's ``proxy_mode`` decides
+        whether a proxy's forwarding header is trusted), an IPv6 address by its /64."""
+        return request.env["serene.portal.throttle"]._address_key(request.httprequest.remote_addr)
 
     def _access_denied(self, error, portal_key):
         """The answer to a key that opened nothing: 429 when throttled, the identity check when
@@ -97,6 +103,8 @@ class ClientPortal(http.Controller):
 
     def _respond(self, response):
         response.headers.update(PORTAL_HEADERS)
+        if request.httprequest.scheme == "https":
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
         return response
 
     def _render(self, template, values, status=200):
@@ -110,6 +118,8 @@ class ClientPortal(http.Controller):
     def _home_values(self, values, portal_key=None, preview=False, **extra):
         values.update(
             is_html_empty=is_html_empty,
+            # One token per page: posting the same upload form twice stores one set.
+            submission_token=secrets.token_urlsafe(16),
             portal_key=portal_key,
             preview=preview,
             base_path=f"/portal/{portal_key}" if portal_key else None,
@@ -148,9 +158,7 @@ class ClientPortal(http.Controller):
         if not item_sudo or item_sudo.state == "completed":
             return self._item_not_found(portal_sudo, portal_key)
         answer_sudo = item_sudo._portal_start_form(link=link_sudo)
-        # The survey pages open this answer for this visit, through this link, and no other.
-        forms = dict(request.session.get("serene_forms") or {}, **{str(answer_sudo.id): link_sudo.id})
-        request.session["serene_forms"] = forms
+        visit.bind_form(answer_sudo, link_sudo)
         response = request.redirect(answer_sudo.get_start_url(), local=True)
         # The way back stays in the visitor's browser: the server keeps no key in clear.
         response.set_cookie(
@@ -180,11 +188,11 @@ class ClientPortal(http.Controller):
         item_sudo = portal_sudo._get_item(item_id, types=("document_request",))
         if not item_sudo:
             return self._item_not_found(portal_sudo, portal_key)
-        # Read one byte past the limit at most: enough to refuse a larger file without holding it.
-        limit = portal_sudo._get_upload_max_bytes() + 1
-        files = [(f.filename, f.read(limit)) for f in request.httprequest.files.getlist("files") if f.filename]
+        # The body's size was checked before it was parsed (ir.http); the files are read by the
+        # model, each up to the limit, after they were counted.
+        files = [(f.filename, f.stream) for f in request.httprequest.files.getlist("files") if f.filename]
         try:
-            item_sudo._portal_upload(files, note=note, link=link_sudo)
+            item_sudo._portal_upload(files, note=note, link=link_sudo, submission=kw.get("submission"))
         except (UserError, ValidationError) as error:
             values = self._home_values(
                 portal_sudo._get_portal_page_values(),
@@ -231,7 +239,16 @@ class ClientPortal(http.Controller):
         if send_code:
             message = link_sudo._send_identity_code()
             return self._verify_page(portal_sudo, link_sudo, portal_key, info=message, kept_birthdate=birthdate or "")
-        passed, message = link_sudo._check_identity(birthdate=birthdate, code=code)
+        # sudo: the throttle counts the identity checks of anonymous visitors
+        Throttle = request.env["serene.portal.throttle"].sudo()
+        address = self._client_address()
+        # Failed checks count per address too: a fresh link does not buy more guesses.
+        if not Throttle._take("verify", address):
+            passed, message = False, link_sudo._locked_message()
+        else:
+            passed, message = link_sudo._check_identity(birthdate=birthdate, code=code)
+            if passed:
+                Throttle._give_back("verify", address)
         if not passed:
             return self._verify_page(
                 portal_sudo,
@@ -241,8 +258,25 @@ class ClientPortal(http.Controller):
                 error=message,
                 kept_birthdate=birthdate or "",
             )
-        request.session["serene_verified"] = [*request.session.get("serene_verified", []), link_sudo.id]
+        visit.mark_verified(link_sudo)
         return self._respond(request.redirect(f"/portal/{portal_key}", local=True))
+
+    @http.route(
+        "/portal/<string:portal_key>/sign-out",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["POST"],
+    )
+    def portal_sign_out(self, portal_key, **kw):
+        """The client ends their visit: the identity check and open forms are forgotten here."""
+        try:
+            _portal_sudo, link_sudo = self._portal_check_access(portal_key, verified=False)
+        except AccessError as error:
+            return self._access_denied(error, portal_key)
+        visit.sign_out(link_sudo)
+        return self._render("serene_client_portal.portal_signed_out", {"company": link_sudo.portal_id.company_id})
 
     @http.route(INVALID_LINK_PATH, type="http", auth="public", website=True, sitemap=False, methods=["GET"])
     def portal_invalid_link(self, **kw):
@@ -250,8 +284,12 @@ class ClientPortal(http.Controller):
 
     @http.route("/portal/request-link", type="http", auth="public", website=True, sitemap=False, methods=["POST"])
     def portal_request_link(self, email=None, **kw):
-        """Email a fresh link to the address on file; the answer never says whether it matched."""
-        request.env["serene.client.portal"]._request_link_by_email(email or "")
+        """Email a fresh link to the address on file; the answer never says whether it matched,
+        nor takes longer when it did: the request is queued, and sent by a scheduled action."""
+        # sudo: the throttle counts the requests of anonymous visitors
+        Throttle = request.env["serene.portal.throttle"].sudo()
+        if Throttle._take("link_ip", self._client_address()):
+            request.env["serene.portal.link.request"]._queue(email or "")
         return self._render("serene_client_portal.portal_invalid_link", {"link_requested": True})
 
     # ------------------------------------------------------------------

@@ -3,6 +3,8 @@ from odoo.http import request
 
 from odoo.addons.survey.controllers.main import Survey
 
+from . import visit
+
 
 class SurveyThroughPortal(Survey):
     """A client's portal forms open only through the portal: the answer token alone opens
@@ -24,10 +26,11 @@ class SurveyThroughPortal(Survey):
             return request.httprequest.path.startswith("/survey/print/") and answer_sudo.with_user(user).has_access(
                 "read"
             )
-        link_id = (request.session.get("serene_forms") or {}).get(str(answer_sudo.id))
         # sudo: serene.portal.link - the visitor is anonymous; the session names the link it came with
-        link_sudo = request.env["serene.portal.link"].sudo().browse(link_id).exists()
-        return bool(link_sudo) and link_sudo._opens_answer(answer_sudo, request.session.get("serene_verified", []))
+        link_sudo = request.env["serene.portal.link"].sudo().browse(visit.form_link_id(answer_sudo)).exists()
+        return bool(link_sudo) and link_sudo._opens_answer(
+            answer_sudo, verified=not link_sudo._identity_check_required() or visit.is_verified(link_sudo)
+        )
 
     @http.route()
     def survey_retry(self, survey_token, answer_token, **post):

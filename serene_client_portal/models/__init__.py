@@ -15,3 +15,5 @@ from . import calendar_event
 from . import ir_http
 from . import mail_mail
 from . import sms_sms
+from . import serene_portal_link_request
+from . import serene_portal_submission

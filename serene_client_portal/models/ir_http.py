@@ -1,3 +1,5 @@
+from werkzeug.exceptions import RequestEntityTooLarge
+
 from odoo import models
 from odoo.http import request
 
@@ -6,6 +8,20 @@ from ..tools import PORTAL_HEADERS
 
 class IrHttp(models.AbstractModel):
     _inherit = "ir.http"
+
+    @classmethod
+    def _pre_dispatch(cls, rule, args):
+        """A client's upload is refused from its declared size, before Odoo parses the body."""
+        path = request.httprequest.path
+        if path.startswith("/portal/") and path.endswith("/upload"):
+            # sudo: res.company - the practices' upload limit, read before the key is known
+            [(largest_mb,)] = request.env["res.company"].sudo()._read_group([], [], ["serene_portal_upload_max_mb:max"])
+            # The files, and room for the form's other fields and the multipart framing.
+            limit = (largest_mb or 10) * 1024 * 1024 + 64 * 1024
+            request.httprequest.max_content_length = limit
+            if (request.httprequest.content_length or 0) > limit:
+                raise RequestEntityTooLarge()
+        return super()._pre_dispatch(rule, args)
 
     @classmethod
     def _post_dispatch(cls, response):

@@ -40,6 +40,22 @@ class ResCompany(models.Model):
         help="Client contacts are visible to their note owner, their care team and practice managers only. "
         "Contacts that are not clients stay visible to everyone.",
     )
+    serene_portal_session_idle_minutes = fields.Integer(
+        string="Verified Visit Idle Time (minutes)",
+        default=30,
+        help="A visitor who passed the identity check is asked again after this long without using the portal.",
+    )
+    serene_portal_session_max_hours = fields.Integer(
+        string="Verified Visit Lifetime (hours)",
+        default=12,
+        help="A visitor who passed the identity check is asked again after this long, used or not.",
+    )
+    serene_activity_retention_years = fields.Integer(
+        string="Keep Portal Activity (years)",
+        default=6,
+        help="Portal activity older than this is removed by a scheduled action, which logs what it removed. "
+        "0 keeps it for good.",
+    )
     serene_portal_verify_birthdate = fields.Boolean(
         string="Ask Clients for Their Date of Birth",
         help="Before showing a portal, ask the visitor for the client's date of birth.",

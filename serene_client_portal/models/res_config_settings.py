@@ -27,3 +27,19 @@ class ResConfigSettings(models.TransientModel):
     )
     serene_portal_verify_code = fields.Selection(related="company_id.serene_portal_verify_code", readonly=False)
     serene_own_clients_only = fields.Boolean(related="company_id.serene_own_clients_only", readonly=False)
+    serene_portal_session_idle_minutes = fields.Integer(
+        related="company_id.serene_portal_session_idle_minutes", readonly=False
+    )
+    serene_portal_session_max_hours = fields.Integer(
+        related="company_id.serene_portal_session_max_hours", readonly=False
+    )
+    serene_activity_retention_years = fields.Integer(
+        related="company_id.serene_activity_retention_years", readonly=False
+    )
+    serene_base_url_insecure = fields.Boolean(compute="_compute_serene_base_url_insecure")
+
+    def _compute_serene_base_url_insecure(self):
+        # sudo: ir.config_parameter - the base URL is read to warn the practice manager
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
+        for settings in self:
+            settings.serene_base_url_insecure = not base_url.startswith("https://")

@@ -1,6 +1,9 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.http import request
+from odoo.tools import SQL
 
 EVENT_TYPES = [
     ("portal_created", "Portal created"),
@@ -20,6 +23,8 @@ EVENT_TYPES = [
     ("verification_passed", "Identity checked"),
     ("verification_failed", "Identity check failed"),
     ("contact_changed", "Contact details changed"),
+    ("audit_exported", "Activity exported"),
+    ("retention_cleanup", "Old activity removed"),
 ]
 
 
@@ -36,9 +41,10 @@ class SerenePortalActivity(models.Model):
 
     event_at = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
     event_type = fields.Selection(EVENT_TYPES, required=True, readonly=True)
-    portal_id = fields.Many2one("serene.client.portal", required=True, ondelete="cascade", readonly=True)
+    # Empty for the practice's own events (an export, a retention clean-up).
+    portal_id = fields.Many2one("serene.client.portal", ondelete="cascade", readonly=True)
     partner_id = fields.Many2one(related="portal_id.partner_id", string="Client", store=True, index=True)
-    company_id = fields.Many2one(related="portal_id.company_id", store=True, index=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     item_id = fields.Many2one("serene.portal.item", readonly=True, ondelete="set null", index="btree_not_null")
     user_id = fields.Many2one("res.users", string="Staff User", readonly=True)
     actor = fields.Selection(
@@ -64,9 +70,10 @@ class SerenePortalActivity(models.Model):
         raise AccessError(_("Portal activity is an audit trail: it cannot be deleted."))
 
     @api.model
-    def _log(self, portals, event_type, items=None, actor=None, result="ok", detail=None, link=None):
+    def _log(self, portals, event_type, items=None, actor=None, result="ok", detail=None, link=None, company=None):
         """Append one event per portal (or per item when ``items`` is given); ``link`` is the
-        access link the client came with."""
+        access link the client came with. Without portals, one event of the practice
+        (``company``, by default the current one)."""
         if actor is None:
             actor = "client" if self.env.user._is_public() else "staff"
         ip = user_agent = False
@@ -83,8 +90,37 @@ class SerenePortalActivity(models.Model):
             "user_agent": user_agent,
             "key_fingerprint": link.fingerprint if link else False,
         }
-        targets = [(item.portal_id, item) for item in items] if items else [(portal, None) for portal in portals]
+        targets = [(item.portal_id, item) for item in items] if items else [(portal, None) for portal in portals or ()]
+        if not targets:
+            company = company or self.env.company
+            # sudo: the log is append-only for everyone
+            return self.sudo().create(dict(base, portal_id=False, company_id=company.id))
         # sudo: the log is append-only for everyone; clients and the care team write to it too
         return self.sudo().create(
-            [dict(base, portal_id=portal.id, item_id=item.id if item else False) for portal, item in targets]
+            [
+                dict(base, portal_id=portal.id, company_id=portal.company_id.id, item_id=item.id if item else False)
+                for portal, item in targets
+            ]
         )
+
+    @api.model
+    def _cron_apply_retention(self):
+        """Remove activity older than each practice's retention period, and log what went."""
+        for company in self.env["res.company"].search([("serene_activity_retention_years", ">", 0)]):
+            cutoff = fields.Datetime.now() - relativedelta(years=company.serene_activity_retention_years)
+            # The log refuses deletion through the ORM: this is its one, logged, way out.
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM serene_portal_activity WHERE company_id = %s AND event_at < %s",
+                    company.id,
+                    cutoff,
+                )
+            )
+            if self.env.cr.rowcount:
+                self._log(
+                    None,
+                    "retention_cleanup",
+                    actor="system",
+                    company=company,
+                    detail=_("%(count)s events before %(date)s", count=self.env.cr.rowcount, date=cutoff.date()),
+                )

@@ -3,8 +3,9 @@ from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
-from ..tools import clamd_instream, sanitize_filename, sniff_mimetype
+from ..tools import clamd_instream, image_pixels, name_for_type, sanitize_filename, sniff_mimetype
 
 _logger = logging.getLogger(__name__)
 
@@ -18,6 +19,8 @@ ITEM_TYPES = [
 ]
 FORM_TYPES = ("intake_form", "assessment")
 MAX_FILES_PER_UPLOAD = 10
+# Images larger than this are refused from their header, never decoded (a 12 MP scan passes).
+MAX_IMAGE_PIXELS = 50_000_000
 
 
 class SerenePortalItem(models.Model):
@@ -244,13 +247,18 @@ class SerenePortalItem(models.Model):
             )
         return attachment
 
-    def _portal_upload(self, files, note=None, link=None):
-        """Store the client's files for this request after checking every one of them.
+    def _portal_upload(self, files, note=None, link=None, submission=None):
+        """Store the client's files for this request after checking every one of them, as sent.
 
-        Nothing is stored unless all files pass: type sniffed from content against the
-        request's allow-list, size, the client's storage quota. A refusal is logged and raised.
+        ``files``: [(file name, bytes or a binary stream)]. Nothing is stored unless all files
+        pass: type sniffed from content against the request's allow-list, size, pixels, the
+        client's storage quota. A refusal is logged and raised. ``submission`` (the form's
+        one-time token) makes a repeated post of the same form store nothing more: it returns
+        an empty recordset.
         """
         self.ensure_one()
+        if submission and not self._claim_submission(submission):
+            return self.env["ir.attachment"]
         try:
             checked = self._check_upload(files)
         except (UserError, ValidationError) as error:
@@ -265,10 +273,12 @@ class SerenePortalItem(models.Model):
             )
             raise
         with self.env.cr.savepoint():
-            # sudo: ir.attachment - the client is an anonymous visitor
+            # sudo: ir.attachment - the client is an anonymous visitor; stored byte for byte
+            # (no resizing of large images)
             attachments = (
                 self.env["ir.attachment"]
                 .sudo()
+                .with_context(image_no_postprocess=True)
                 .create(
                     [
                         {
@@ -306,6 +316,8 @@ class SerenePortalItem(models.Model):
     def _check_upload(self, files):
         """[(name, data, mimetype)] for ``files`` ([(filename, data)]) when every one may be
         stored; else a UserError in the client's words."""
+        if self.state == "completed":
+            raise UserError(_("This request is already complete: your practice has your files."))
         if not files:
             raise UserError(_("Choose at least one file to upload."))
         if len(files) > MAX_FILES_PER_UPLOAD:
@@ -314,8 +326,10 @@ class SerenePortalItem(models.Model):
         kinds = self.accepted_kind_ids
         accepted = kinds._get_mimetypes()
         checked = []
-        for filename, data in files:
+        for filename, content in files:
             name = sanitize_filename(filename)
+            # Read one byte past the limit at most: enough to refuse a larger file.
+            data = content if isinstance(content, bytes) else content.read(max_bytes + 1)
             if not data:
                 raise UserError(_("“%(name)s” is empty.", name=name))
             if len(data) > max_bytes:
@@ -335,11 +349,35 @@ class SerenePortalItem(models.Model):
                         kinds=", ".join(kinds.mapped("name")),
                     )
                 )
-            checked.append((name, data, mimetype))
+            if mimetype in ("image/jpeg", "image/png"):
+                pixels = image_pixels(data)
+                if pixels is None or pixels > MAX_IMAGE_PIXELS:
+                    raise UserError(
+                        _(
+                            "“%(name)s” is too large an image (more than %(max)s megapixels) or cannot be read.",
+                            name=name,
+                            max=MAX_IMAGE_PIXELS // 1_000_000,
+                        )
+                    )
+            checked.append((name_for_type(name, mimetype), data, mimetype))
         for name, data, _mimetype in checked:
             self._scan_upload(name, data)
         self.portal_id._check_storage_room(sum(len(data) for _name, data, _mime in checked))
         return checked
+
+    def _claim_submission(self, token):
+        """Whether this form submission is the first with ``token`` for this item: one atomic
+        insert; a parallel second post waits for the first and finds it."""
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO serene_portal_submission (token, item_id, received_at) VALUES (%s, %s, %s)"
+                " ON CONFLICT (token, item_id) DO NOTHING RETURNING id",
+                token[:64],
+                self.id,
+                fields.Datetime.now(),
+            )
+        )
+        return bool(self.env.cr.fetchone())
 
     def _scan_upload(self, name, data):
         """Refuse a file that ClamAV flags, when the practice configured clamd.

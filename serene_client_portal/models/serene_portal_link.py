@@ -125,7 +125,7 @@ class SerenePortalLink(models.Model):
             return self.sudo().browse()
         return link_sudo
 
-    def _opens_answer(self, answer, verified_link_ids):
+    def _opens_answer(self, answer, verified):
         """Whether a visitor who came with this link may take or review ``answer``: the link is
         live, the answer belongs to an item of its portal still shared, and the identity check
         was passed when the practice asks for one."""
@@ -136,8 +136,16 @@ class SerenePortalLink(models.Model):
             and self.portal_id.active
             and item.active
             and item.portal_id == self.portal_id
-            and (not self._identity_check_required() or self.id in verified_link_ids)
+            and verified
         )
+
+    def _visit_is_live(self, verified_at, last_seen_at, now):
+        """Whether a visit verified at ``verified_at`` and last seen at ``last_seen_at`` (epoch
+        seconds) still holds: the link is valid, within the practice's idle time and lifetime."""
+        company = self.portal_id.company_id
+        idle = (company.serene_portal_session_idle_minutes or 30) * 60
+        lifetime = (company.serene_portal_session_max_hours or 12) * 3600
+        return self._get_state() == "valid" and now - last_seen_at <= idle and now - verified_at <= lifetime
 
     def _touch(self):
         """Remember the last use, at most once a minute (no write per page view)."""

@@ -12,3 +12,4 @@ from . import test_door_forms
 from . import test_door_details
 from . import test_door_contact_fields
 from . import test_door_keys
+from . import test_edges

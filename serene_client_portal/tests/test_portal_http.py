@@ -13,7 +13,7 @@ from odoo.addons.serene_client_portal.tools import PORTAL_HEADERS, RedactPortalT
 from .common import HTML_AS_PNG, PDF_BYTES, PNG_BYTES, XSS, SereneCase
 
 # Measured with 5 and with 100 items; a query per item would show here.
-PORTAL_PAGE_QUERIES = 21
+PORTAL_PAGE_QUERIES = 22
 MAIN = re.compile(r'<main id="serene_main".*?</main>', re.DOTALL)
 
 
@@ -254,6 +254,8 @@ class TestPortalHttp(SereneCase, HttpCase):
             bodies.append(MAIN.search(response.text).group(0))
         self.assertEqual(len(set(bodies)), 1)
         self.assertIn("If this address is on file", bodies[0])
+        self.assertEqual(Mail.search_count([("serene_portal_id", "!=", False)]), before, "sent after the response")
+        self.env["serene.portal.link.request"]._cron_send_requested_links()
         self.assertEqual(
             Mail.search_count([("serene_portal_id", "!=", False)]) - before,
             1,

@@ -1,5 +1,5 @@
 from .clamd import clamd_instream
 from .http import PORTAL_HEADERS, RedactPortalTokens, install_log_filter, redact_tokens
-from .uploads import sanitize_filename, sniff_mimetype
+from .uploads import image_pixels, name_for_type, sanitize_filename, sniff_mimetype
 
 install_log_filter()

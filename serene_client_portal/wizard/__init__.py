@@ -1,1 +1,2 @@
 from . import serene_portal_add_item
+from . import serene_portal_activity_export
