@@ -19,7 +19,7 @@ class CalendarEvent(models.Model):
 
     def _serene_assign_service_forms(self):
         """Booking a client for an appointment type that carries intake forms assigns them once:
-        not again while the same form is still pending for that client. Forms go out as the
+        never again once the client has that form, completed or removed. Forms go out as the
         booking user, for the clients whose portal that user may manage."""
         wanted = {}
         for event in self:
@@ -36,16 +36,13 @@ class CalendarEvent(models.Model):
         if not wanted:
             return
         Item = self.env["serene.portal.item"]
-        # sudo: serene.portal.item - what is pending counts every item of these clients
-        pending = {
+        # sudo: serene.portal.item - a form the client has, had completed or had removed is not
+        # assigned again by a booking
+        assigned = {
             (item.partner_id.id, item.survey_id.id)
-            for item in Item.sudo().search(
-                [
-                    ("partner_id", "in", [client.id for client in wanted]),
-                    ("survey_id", "!=", False),
-                    ("state", "!=", "completed"),
-                ]
-            )
+            for item in Item.sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", [client.id for client in wanted]), ("survey_id", "!=", False)])
         }
         for client, survey_ids in wanted.items():
             vals_list = [
@@ -56,7 +53,7 @@ class CalendarEvent(models.Model):
                     "name": survey.title,
                 }
                 for survey in self.env["survey.survey"].browse(sorted(survey_ids))
-                if (client.id, survey.id) not in pending
+                if (client.id, survey.id) not in assigned
             ]
             if not vals_list:
                 continue

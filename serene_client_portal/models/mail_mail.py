@@ -8,3 +8,5 @@ class MailMail(models.Model):
     # so only its sender, its recipient and administrators read it; it is removed once sent
     # or given up.
     serene_portal_id = fields.Many2one("serene.client.portal", index="btree_not_null", ondelete="cascade")
+    # A one-time code's mail is worth sending until the code expires, and never after.
+    serene_valid_until = fields.Datetime()

@@ -28,6 +28,21 @@ class ResCompany(models.Model):
         default=30,
         help="New access links stop working after this many days. 0 means they never expire.",
     )
+    serene_portal_max_live_links = fields.Integer(
+        string="Live Links per Client",
+        default=3,
+        help="A new link revokes the oldest when a client already has this many live ones. 0 means no cap.",
+    )
+    serene_portal_link_sliding = fields.Boolean(
+        string="Links Expire from Their Last Use",
+        default=True,
+        help="A link in use stays valid for the expiry period from its last use, not only from its creation.",
+    )
+    serene_portal_link_retention_days = fields.Integer(
+        string="Remove Dead Links After (days)",
+        default=90,
+        help="Revoked and expired links are removed after this many days; their audit rows stay.",
+    )
     serene_portal_show_appointments = fields.Boolean(
         string="Show Appointments in New Portals",
         default=True,

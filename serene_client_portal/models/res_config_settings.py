@@ -15,6 +15,11 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.serene_portal_link_expiry_days",
         readonly=False,
     )
+    serene_portal_max_live_links = fields.Integer(related="company_id.serene_portal_max_live_links", readonly=False)
+    serene_portal_link_sliding = fields.Boolean(related="company_id.serene_portal_link_sliding", readonly=False)
+    serene_portal_link_retention_days = fields.Integer(
+        related="company_id.serene_portal_link_retention_days", readonly=False
+    )
     serene_portal_show_appointments = fields.Boolean(
         related="company_id.serene_portal_show_appointments",
         readonly=False,

@@ -346,14 +346,29 @@ class ResPartner(models.Model):
         """Email the client a fresh access link (the guide's "Resend portal link")."""
         self.ensure_one()
         self._check_portal_access(need="owner")
-        self.env["serene.client.portal"]._get_or_create_for_partners(self)._send_access_link()
+        outcome = self.env["serene.client.portal"]._get_or_create_for_partners(self)._send_access_link()
+        if outcome["sent_to"]:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "success",
+                    "message": _(
+                        "A new portal link is on its way to %(name)s (%(to)s).",
+                        name=self.name,
+                        to=", ".join(outcome["sent_to"]),
+                    ),
+                    "next": {"type": "ir.actions.act_window_close"},
+                },
+            }
+        # Nothing went out: say why, and hand the link over to copy (it is stored nowhere).
         return {
             "type": "ir.actions.client",
-            "tag": "display_notification",
+            "tag": "serene_portal_link_dialog",
             "params": {
-                "type": "success",
-                "message": _("A new portal link is on its way to %(name)s.", name=self.name),
-                "next": {"type": "ir.actions.act_window_close"},
+                "title": _("No message was sent to %(name)s", name=self.name),
+                "reasons": outcome["not_sent"],
+                "url": outcome["url"],
             },
         }
 

@@ -358,26 +358,49 @@ class SereneClientPortal(models.Model):
         key = self.env["serene.portal.link"]._mint(self, expiry_days=expiry_days)
         return f"{self.get_base_url()}/portal/{key}"
 
-    def _send_access_link(self, items=None):
-        """Queue the email (and SMS) that gives the client a fresh link, optionally saying new
-        items are waiting. Returns the URL."""
+    def _send_access_link(self, items=None, now=False):
+        """Send the client a fresh link by email (and SMS), optionally saying new items are
+        waiting: queued with the transaction, or sent right after it commits (``now``).
+
+        Returns ``{"url": the link, "sent_to": [addresses], "not_sent": [why not]}``: no message
+        to a client who opted out, has no address, or when the practice turned notifications off.
+        """
         self.ensure_one()
         url = self._new_access_url()
         company = self.company_id
-        partner = self.partner_id
-        if company.serene_portal_notify_email and partner.email:
+        # sudo: res.partner - the blacklist fields are for internal users; clients ask for links too
+        partner = self.partner_id.sudo()
+        sent_to, not_sent = [], []
+        if not company.serene_portal_notify_email:
+            not_sent.append(_("Email notifications are turned off for the practice."))
+        elif not partner.email:
+            not_sent.append(_("The client has no email address."))
+        elif partner.is_blacklisted:
+            not_sent.append(_("The client opted out of emails."))
+        else:
             template = self.env.ref("serene_client_portal.mail_template_portal_items")
             # sudo: mail.template - staff and clients may not read templates; the template sets the client's language
-            template.sudo().with_context(
-                portal_url=url, portal_items=items or self.env["serene.portal.item"]
-            ).send_mail(self.id, email_layout_xmlid="mail.mail_notification_light", email_values=self._mail_values())
-        if company.serene_portal_notify_sms and partner.phone:
-            self.with_context(lang=partner.lang)._queue_sms(
-                _("%(practice)s shared new items in your client portal: %(url)s", practice=company.name, url=url)
-                if items
-                else _("%(practice)s: your client portal link: %(url)s", practice=company.name, url=url)
+            mail_id = (
+                template.sudo()
+                .with_context(portal_url=url, portal_items=items or self.env["serene.portal.item"])
+                .send_mail(self.id, email_layout_xmlid="mail.mail_notification_light", email_values=self._mail_values())
             )
-        return url
+            if now:
+                self.env["mail.mail"].sudo().browse(mail_id).send_after_commit()
+            sent_to.append(partner.email)
+        if company.serene_portal_notify_sms:
+            if not partner.phone:
+                not_sent.append(_("The client has no mobile number."))
+            elif partner.phone_sanitized_blacklisted:
+                not_sent.append(_("The client opted out of text messages."))
+            else:
+                self.with_context(lang=partner.lang)._queue_sms(
+                    _("%(practice)s shared new items in your client portal: %(url)s", practice=company.name, url=url)
+                    if items
+                    else _("%(practice)s: your client portal link: %(url)s", practice=company.name, url=url)
+                )
+                sent_to.append(partner.phone)
+        return {"url": url, "sent_to": sent_to, "not_sent": not_sent}
 
     def _mail_values(self):
         """What every email to the client carries: it hangs on no document, so the link or code
@@ -473,6 +496,14 @@ class SereneClientPortal(models.Model):
         now = fields.Datetime.now()
         # sudo: mail.mail - the cron looks after the portal's outgoing mail
         Mail = self.env["mail.mail"].sudo()
+        # A one-time code that could not go out while it was valid is of no use: never sent later.
+        Mail.search(
+            [
+                ("serene_portal_id", "!=", False),
+                ("serene_valid_until", "<", now),
+                ("state", "in", ("outgoing", "exception", "cancel")),
+            ]
+        ).unlink()
         failed = Mail.search(
             [
                 ("serene_portal_id", "!=", False),
@@ -601,5 +632,5 @@ class SereneClientPortal(models.Model):
         portals -= self.browse([portal.id for (portal,) in recent])
         for portal in portals:
             self.env["serene.portal.activity"]._log(portal, "link_requested", actor="client")
-            portal._send_access_link()
+            portal._send_access_link(now=True)
         return bool(portals)

@@ -30,6 +30,7 @@ class SerenePortalLink(models.Model):
             "key_hash",
             "fingerprint",
             "expires_at",
+            "expiry_days",
             "revoked_at",
             "last_used_at",
             "failed_checks",
@@ -49,6 +50,9 @@ class SerenePortalLink(models.Model):
         help="First characters of the key's hash: tells links apart in the log.",
     )
     expires_at = fields.Datetime(string="Expires", readonly=True)
+    expiry_days = fields.Integer(
+        readonly=True, help="The link's validity, from its last use when the practice slides it."
+    )
     revoked_at = fields.Datetime(string="Revoked", readonly=True)
     last_used_at = fields.Datetime(string="Last Used", readonly=True)
     failed_checks = fields.Integer(readonly=True, copy=False)
@@ -99,9 +103,17 @@ class SerenePortalLink(models.Model):
                 "key_hash": digest,
                 "fingerprint": digest[:10],
                 "expires_at": fields.Datetime.now() + timedelta(days=expiry_days) if expiry_days else False,
+                "expiry_days": expiry_days,
             }
         )
         self.env["serene.portal.activity"]._log(portal, "link_sent", link=link)
+        cap = portal.company_id.serene_portal_max_live_links
+        if cap:
+            # sudo: the links of the portal, whoever asked for the new one
+            live = (
+                portal.sudo().link_ids.filtered(lambda other: other._get_state() == "valid").sorted("id", reverse=True)
+            )
+            live[cap:].action_revoke()
         return key
 
     @api.model
@@ -148,11 +160,33 @@ class SerenePortalLink(models.Model):
         return self._get_state() == "valid" and now - last_seen_at <= idle and now - verified_at <= lifetime
 
     def _touch(self):
-        """Remember the last use, at most once a minute (no write per page view)."""
+        """Remember the last use, at most once a minute (no write per page view); a link in
+        use stays valid for its expiry period from now when the practice slides links."""
         now = fields.Datetime.now()
         for link in self:
             if not link.last_used_at or now - link.last_used_at > timedelta(minutes=1):
-                link.last_used_at = now
+                vals = {"last_used_at": now}
+                if link.expires_at and link.expiry_days and link.portal_id.company_id.serene_portal_link_sliding:
+                    vals["expires_at"] = max(link.expires_at, now + timedelta(days=link.expiry_days))
+                link.write(vals)
+
+    @api.model
+    def _cron_remove_dead_links(self):
+        """Remove links revoked or expired longer ago than each practice keeps them. The audit
+        trail keeps their fingerprints."""
+        now = fields.Datetime.now()
+        for company in self.env["res.company"].search([("serene_portal_link_retention_days", ">", 0)]):
+            before = now - timedelta(days=company.serene_portal_link_retention_days)
+            dead = self.sudo().search(
+                [
+                    ("company_id", "=", company.id),
+                    "|",
+                    ("revoked_at", "<", before),
+                    ("expires_at", "<", before),
+                ],
+                limit=5000,
+            )
+            dead.unlink()
 
     # ------------------------------------------------------------------
     # Identity check (optional per company): date of birth and/or a one-time code
@@ -194,16 +228,18 @@ class SerenePortalLink(models.Model):
         if channel == "sms" and partner.phone:
             portal._queue_sms(body)
         elif partner.email:
-            # sudo: mail.mail - the visitor is anonymous
+            # sudo: mail.mail - the visitor is anonymous; sent right after the commit, not at the
+            # next run of the mail queue
             self.env["mail.mail"].sudo().create(
                 {
+                    "serene_valid_until": now + timedelta(minutes=CODE_MINUTES),
                     "subject": client_env._code_subject(),
                     "email_to": partner.email_formatted,
                     "email_from": portal.company_id.email_formatted or self.env.user.email_formatted,
                     "body_html": Markup("<p>%s</p>") % body,
                     **portal._mail_values(),
                 }
-            )
+            ).send_after_commit()
         self.env["serene.portal.activity"]._log(portal, "code_sent", actor="client", link=self)
         return _(
             "If we have contact details on file, a code is on its way. It is valid for %(minutes)s minutes.",

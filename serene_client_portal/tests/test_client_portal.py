@@ -406,7 +406,7 @@ class TestClientPortal(SereneTransactionCase):
     # Assign to service
     # ------------------------------------------------------------------
 
-    def test_booking_a_service_assigns_its_forms_once(self):
+    def test_booking_a_service_assigns_its_forms_once_and_never_again(self):
         service = self.env["calendar.event.type"].create(
             {
                 "name": "Assessment Session",
@@ -434,7 +434,10 @@ class TestClientPortal(SereneTransactionCase):
         self.assertEqual(len(self.client.client_portal_id.item_ids), 1, "not again while one is pending")
         items.sudo()._portal_start_form()._mark_done()
         book()
-        self.assertEqual(len(self.client.client_portal_id.item_ids), 2, "assigned again once the last was completed")
+        self.assertEqual(len(self.client.client_portal_id.item_ids), 1, "not again once completed")
+        items.with_user(self.user_owner).action_remove()
+        book()
+        self.assertFalse(self.client.client_portal_id.item_ids, "not again once removed")
 
     def test_booking_over_limit_keeps_the_booking(self):
         self.client.portal_item_limit = 1

@@ -39,16 +39,30 @@ class TestKeysOnlyAsHashes(MockEmail, SereneTransactionCase):
         self.company.serene_portal_verify_code = "email"
         key = portal._new_access_url().rsplit("/", 1)[1]
         link = self.env["serene.portal.link"]._find_valid(key)
-        link._send_identity_code()
-        mail = self._portal_mails(portal)
-        self.assertEqual(len(mail), 1)
-        self.assertFalse(mail.mail_message_id.model)
+        with self.mock_mail_gateway(mail_unlink_sent=True):
+            link._send_identity_code()
+        self.assertEqual(len(self._mails), 1, "sent right after the commit")
+        self.assertFalse(self._portal_mails(portal), "and deleted once sent")
         self.assertTrue(link.code_hash)
-        mail.write({"state": "exception", "failure_reason": "SMTP down"})
-        self.env.flush_all()
-        with freeze_time(fields.Datetime.now() + timedelta(days=2)):
+        # A code mail the server refused, while the code was valid.
+        failed = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": "Your portal code",
+                    "body_html": "<p>123456</p>",
+                    "email_to": "carla@example.com",
+                    "state": "exception",
+                    "serene_valid_until": fields.Datetime.now() + timedelta(minutes=10),
+                    **portal._mail_values(),
+                }
+            )
+        )
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=11)):
             portal._cron_retry_failed_notifications()
-        self.assertFalse(mail.exists())
+        self.assertFalse(failed.exists(), "a code that could not go out in time is never sent later")
+        self.assertFalse(portal.activity_ids)
 
     def test_a_failed_text_message_is_deleted(self):
         portal = self._add().portal_id

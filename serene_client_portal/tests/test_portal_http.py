@@ -8,6 +8,7 @@ from odoo import fields, http
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.mail.tests.common import MockEmail
 from odoo.addons.serene_client_portal.tools import PORTAL_HEADERS, RedactPortalTokens
 
 from .common import HTML_AS_PNG, PDF_BYTES, PNG_BYTES, XSS, SereneCase
@@ -344,7 +345,7 @@ class TestPortalHttp(SereneCase, HttpCase):
 
 
 @tagged("post_install", "-at_install", "serene")
-class TestPortalIdentityCheck(SereneCase, HttpCase):
+class TestPortalIdentityCheck(MockEmail, SereneCase, HttpCase):
     """The practice's optional identity check: date of birth and/or a one-time code."""
 
     @classmethod
@@ -420,18 +421,17 @@ class TestPortalIdentityCheck(SereneCase, HttpCase):
 
     def test_one_time_code_by_email(self):
         self.company.serene_portal_verify_code = "email"
-        Mail = self.env["mail.mail"].sudo()
-        response = self._verify(send_code="1")
+        with self.mock_mail_gateway(mail_unlink_sent=True):
+            response = self._verify(send_code="1")
         self.assertEqual(response.status_code, 200)
         self.assertIn("a code is on its way", response.text)
-        mail = Mail.search(
-            [
-                ("serene_portal_id", "=", self.portal.id),
-                ("subject", "like", "portal code"),
-            ]
+        sent = [mail for mail in self._mails if "portal code" in mail["subject"]]
+        self.assertEqual(len(sent), 1, "sent right after the request, not left for the mail queue")
+        self.assertEqual(sent[0]["email_to"], ['"Client Carla" <carla@example.com>'])
+        self.assertFalse(
+            self.env["mail.mail"].sudo().search([("serene_portal_id", "=", self.portal.id)]), "no copy left behind"
         )
-        self.assertEqual(len(mail), 1)
-        code = re.search(r"\b(\d{6})\b", str(mail.body_html)).group(1)
+        code = re.search(r"\b(\d{6})\b", sent[0]["body"]).group(1)
         self.assertNotIn(code, str(self.portal.link_ids.sudo().mapped("code_hash")), "only a hash is stored")
         self.assertIn("wait a minute", self._verify(send_code="1").text)
         wrong = f"{(int(code) + 1) % 10**6:06d}"

@@ -32,6 +32,12 @@ class TestClientPortalTours(TourCase):
     def test_therapist_opens_client_form(self):
         self.run_tour(self.clients_url, "serene_therapist_opens_client", "t_owner")
 
+    def test_resend_link_says_why_nothing_was_sent(self):
+        self._add()
+        self.company.serene_portal_notify_email = False
+        self.run_tour(self.clients_url, "serene_resend_link_without_email", "t_owner")
+        self.assertEqual(len(self.client.client_portal_id.link_ids), 1, "the link shown is the one minted")
+
     def test_note_owner_adds_items(self):
         self.run_tour(self.clients_url, "serene_note_owner_adds_items", "t_owner")
         portal = self.client.client_portal_id

@@ -1,4 +1,6 @@
 import { Component, useState } from "@odoo/owl";
+import { CopyButton } from "@web/core/copy_button/copy_button";
+import { Dialog } from "@web/core/dialog/dialog";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
@@ -131,4 +133,15 @@ registryWidgets.add("serene_portal_icon", {
         { name: "client_portal_id", type: "many2one" },
         { name: "serene_portal_access", type: "selection" },
     ],
+});
+
+/** "Resend portal link" when nothing could be sent: why, and the link to copy (kept nowhere). */
+export class ClientPortalLinkDialog extends Component {
+    static template = "serene_client_portal.ClientPortalLinkDialog";
+    static components = { Dialog, CopyButton };
+    static props = { title: String, reasons: Array, url: String, close: Function };
+}
+
+registry.category("actions").add("serene_portal_link_dialog", (env, action) => {
+    env.services.dialog.add(ClientPortalLinkDialog, action.params);
 });

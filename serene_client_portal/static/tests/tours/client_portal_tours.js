@@ -15,7 +15,7 @@ const openCarla = [
     },
 ];
 
-// Issue 2: a therapist signs in and opens a client's contact form.
+// A therapist signs in and opens a client's contact form.
 tours.add("serene_therapist_opens_client", {
     steps: () => [
         ...openCarla,
@@ -26,7 +26,7 @@ tours.add("serene_therapist_opens_client", {
     ],
 });
 
-// Issue 3: the note owner's flow, from no portal to a green activity panel.
+// The note owner's flow, from no portal to a green activity panel.
 tours.add("serene_note_owner_adds_items", {
     steps: () => [
         ...openCarla,
@@ -98,7 +98,7 @@ tours.add("serene_note_owner_adds_items", {
     ],
 });
 
-// Issue 3: a care-team member sees the portal and its activity, and can change nothing.
+// A care-team member sees the portal and its activity, and can change nothing.
 tours.add("serene_team_member_read_only", {
     steps: () => [
         ...openCarla,
@@ -122,7 +122,7 @@ tours.add("serene_team_member_read_only", {
     ],
 });
 
-// Issue 4: a client opens their link, completes an intake form and uploads a document.
+// A client opens their link, completes an intake form and uploads a document.
 tours.add("serene_client_visit", {
     steps: () => [
         {
@@ -191,7 +191,7 @@ tours.add("serene_client_visit", {
     ],
 });
 
-// Issue 4: the note owner then finds the answers in Records and a green panel.
+// The note owner then finds the answers in Records and a green panel.
 tours.add("serene_note_owner_sees_records", {
     steps: () => [
         ...openCarla,
@@ -222,6 +222,50 @@ tours.add("serene_note_owner_sees_records", {
                     throw new Error("an svg element was injected into the backend");
                 }
             },
+        },
+    ],
+});
+
+tours.add("serene_resend_link_without_email", {
+    steps: () => [
+        {
+            trigger: ".o_data_row:contains('Client Carla') .o_data_cell",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_notebook .nav-link:contains('Client Portal')",
+            run: "click",
+        },
+        {
+            content: "Resend the link while the practice's emails are off",
+            trigger: "button[name=action_client_portal_resend_link]",
+            run: "click",
+        },
+        {
+            content: "The dialog says why nothing was sent",
+            trigger: ".modal .modal-title:contains('No message was sent to Client Carla')",
+        },
+        {
+            trigger: ".modal li:contains('Email notifications are turned off')",
+        },
+        {
+            content: "and hands over the new link to copy",
+            trigger: ".modal input.o_serene_link_to_copy",
+            run() {
+                if (!this.anchor.value.includes("/portal/")) {
+                    throw new Error("no portal link to copy: " + this.anchor.value);
+                }
+            },
+        },
+        {
+            trigger: ".modal .o_clipboard_button, .modal button:contains('Copy')",
+        },
+        {
+            trigger: ".modal .modal-footer button:contains('Close')",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
         },
     ],
 });
