@@ -17,3 +17,4 @@ from . import mail_mail
 from . import sms_sms
 from . import serene_portal_link_request
 from . import serene_portal_submission
+from . import serene_portal_reminder

@@ -28,6 +28,20 @@ class ResCompany(models.Model):
         default=30,
         help="New access links stop working after this many days. 0 means they never expire.",
     )
+    serene_reminder_after_days = fields.Integer(
+        string="Remind After (days)",
+        default=3,
+        help="Remind clients of pending forms and document requests this many days after they were assigned, "
+        "and again after as many days.",
+    )
+    serene_reminder_before_hours = fields.Integer(
+        string="Remind Before Appointments (hours)",
+        default=24,
+        help="Remind clients of what is pending this many hours before their next appointment. 0: no such reminder.",
+    )
+    serene_reminder_max = fields.Integer(
+        string="Reminders per Item", default=3, help="At most this many reminders for one item. 0: no reminders."
+    )
     serene_portal_max_live_links = fields.Integer(
         string="Live Links per Client",
         default=3,

@@ -15,6 +15,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.serene_portal_link_expiry_days",
         readonly=False,
     )
+    serene_reminder_after_days = fields.Integer(related="company_id.serene_reminder_after_days", readonly=False)
+    serene_reminder_before_hours = fields.Integer(related="company_id.serene_reminder_before_hours", readonly=False)
+    serene_reminder_max = fields.Integer(related="company_id.serene_reminder_max", readonly=False)
     serene_portal_max_live_links = fields.Integer(related="company_id.serene_portal_max_live_links", readonly=False)
     serene_portal_link_sliding = fields.Boolean(related="company_id.serene_portal_link_sliding", readonly=False)
     serene_portal_link_retention_days = fields.Integer(

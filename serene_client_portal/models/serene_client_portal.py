@@ -358,7 +358,7 @@ class SereneClientPortal(models.Model):
         key = self.env["serene.portal.link"]._mint(self, expiry_days=expiry_days)
         return f"{self.get_base_url()}/portal/{key}"
 
-    def _send_access_link(self, items=None, now=False):
+    def _send_access_link(self, items=None, now=False, reminder=False):
         """Send the client a fresh link by email (and SMS), optionally saying new items are
         waiting: queued with the transaction, or sent right after it commits (``now``).
 
@@ -382,7 +382,9 @@ class SereneClientPortal(models.Model):
             # sudo: mail.template - staff and clients may not read templates; the template sets the client's language
             mail_id = (
                 template.sudo()
-                .with_context(portal_url=url, portal_items=items or self.env["serene.portal.item"])
+                .with_context(
+                    portal_url=url, portal_items=items or self.env["serene.portal.item"], portal_reminder=reminder
+                )
                 .send_mail(self.id, email_layout_xmlid="mail.mail_notification_light", email_values=self._mail_values())
             )
             if now:
@@ -394,13 +396,21 @@ class SereneClientPortal(models.Model):
             elif partner.phone_sanitized_blacklisted:
                 not_sent.append(_("The client opted out of text messages."))
             else:
-                self.with_context(lang=partner.lang)._queue_sms(
-                    _("%(practice)s shared new items in your client portal: %(url)s", practice=company.name, url=url)
-                    if items
-                    else _("%(practice)s: your client portal link: %(url)s", practice=company.name, url=url)
-                )
+                self.with_context(lang=partner.lang)._queue_sms(self._sms_text(url, items, reminder))
                 sent_to.append(partner.phone)
         return {"url": url, "sent_to": sent_to, "not_sent": not_sent}
+
+    def _sms_text(self, url, items, reminder):
+        practice = self.company_id.name
+        if reminder:
+            return _(
+                "%(practice)s: a reminder, things are waiting in your client portal: %(url)s",
+                practice=practice,
+                url=url,
+            )
+        if items:
+            return _("%(practice)s shared new items in your client portal: %(url)s", practice=practice, url=url)
+        return _("%(practice)s: your client portal link: %(url)s", practice=practice, url=url)
 
     def _mail_values(self):
         """What every email to the client carries: it hangs on no document, so the link or code

@@ -24,6 +24,7 @@ EVENT_TYPES = [
     ("verification_failed", "Identity check failed"),
     ("contact_changed", "Contact details changed"),
     ("audit_exported", "Activity exported"),
+    ("reminder_sent", "Reminder sent"),
     ("retention_cleanup", "Old activity removed"),
 ]
 

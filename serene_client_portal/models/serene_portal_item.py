@@ -37,6 +37,8 @@ class SerenePortalItem(models.Model):
         {
             "portal_id",
             "partner_id",
+            "reminder_count",
+            "last_reminded_at",
             "item_type",
             "survey_id",
             "user_input_id",

@@ -14,3 +14,4 @@ from . import test_door_contact_fields
 from . import test_door_keys
 from . import test_edges
 from . import test_links_and_delivery
+from . import test_reminders
