@@ -8,6 +8,8 @@ from odoo.tools import SQL, email_normalize
 from odoo.tools.misc import babel_locale_parse
 
 ACTIVITY_WINDOW_DAYS = 7
+# Text-message failures that a retry cannot mend.
+PERMANENT_SMS_FAILURES = ("sms_number_missing", "sms_number_format", "sms_blacklist", "sms_duplicate", "sms_optout")
 PRACTICE_USER = "serene_client_portal.group_practice_user"
 PRACTICE_MANAGER = "serene_client_portal.group_practice_manager"
 ACCESS_LEVELS = [("none", "None"), ("team", "Care Team"), ("owner", "Note Owner"), ("manager", "Manager")]
@@ -541,18 +543,30 @@ class SereneClientPortal(models.Model):
                 note=mail.failure_reason,
             )
         given_up.unlink()
+        # Text messages: retried like emails while the failure may pass (a server error, credit),
+        # given up at once when it will not (a wrong or opted-out number) or after a day.
         # sudo: sms.sms - the cron looks after the portal's text messages
         failed_sms = (
             self.env["sms.sms"]
             .sudo()
             .search([("serene_portal_id", "!=", False), ("state", "in", ("error", "canceled"))], limit=500)
         )
-        for sms in failed_sms:
+        final = failed_sms.filtered(
+            lambda sms: (
+                sms.failure_type in PERMANENT_SMS_FAILURES
+                or sms.state == "canceled"
+                or sms.create_date < now - timedelta(days=1)
+            )
+        )
+        (failed_sms - final).filtered(
+            lambda sms: now - sms.write_date >= max(timedelta(minutes=15), (sms.write_date - sms.create_date))
+        ).write({"state": "outgoing", "failure_type": False})
+        for sms in final:
             sms.serene_portal_id._notify_note_owner(
                 _("Portal text message to %(name)s could not be sent", name=sms.serene_portal_id.partner_id.name),
                 note=sms.failure_type,
             )
-        failed_sms.unlink()
+        final.unlink()
 
     # ------------------------------------------------------------------
     # What the client sees and does (on the sudo'd portal of a valid key)

@@ -72,6 +72,24 @@ class TestKeysOnlyAsHashes(MockEmail, SereneTransactionCase):
         self.assertEqual(len(sms), 1)
         self.assertIn("/portal/", sms.body)
         sms.write({"state": "error", "failure_type": "sms_server"})
-        portal._cron_retry_failed_notifications()
-        self.assertFalse(sms.exists(), "given up: the only copy of the link is deleted")
+        self.env.flush_all()
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=30)):
+            portal._cron_retry_failed_notifications()
+        self.assertEqual(sms.state, "outgoing", "a server error is retried, like an email")
+        self.assertFalse(portal.activity_ids)
+        sms.write({"state": "error", "failure_type": "sms_server"})
+        self.env.flush_all()
+        with freeze_time(fields.Datetime.now() + timedelta(days=2)):
+            portal._cron_retry_failed_notifications()
+        self.assertFalse(sms.exists(), "given up after a day: the only copy of the link is deleted")
         self.assertTrue(portal.activity_ids.filtered(lambda a: "text message" in a.summary))
+
+    def test_a_text_message_to_a_wrong_number_is_given_up_at_once(self):
+        portal = self._add().portal_id
+        self.company.serene_portal_notify_sms = True
+        portal._send_access_link()
+        sms = self.env["sms.sms"].sudo().search([("serene_portal_id", "=", portal.id)])
+        sms.write({"state": "error", "failure_type": "sms_number_format"})
+        portal._cron_retry_failed_notifications()
+        self.assertFalse(sms.exists())
+        self.assertEqual(portal.activity_ids.user_id, self.user_owner)
