@@ -42,13 +42,14 @@ class SereneClientPortal(models.Model):
         Item = self.env["serene.portal.item"].sudo()
         due = items or Item._get_items_to_remind(portals=self)
         now = fields.Datetime.now()
+        pending_all = Item.search(
+            [("portal_id", "in", self.ids), ("item_type", "in", TODO_TYPES), ("state", "!=", "completed")]
+        )
         for portal in self:
             portal_items = due.filtered(lambda item, p=portal: item.portal_id == p)
             if not portal_items:
                 continue
-            pending = Item.search(
-                [("portal_id", "=", portal.id), ("item_type", "in", TODO_TYPES), ("state", "!=", "completed")]
-            )
+            pending = pending_all.filtered(lambda item, p=portal: item.portal_id == p)
             outcome = portal._send_access_link(items=pending, reminder=True)
             if outcome["sent_to"]:
                 Item.flush_model(["reminder_count", "last_reminded_at"])
