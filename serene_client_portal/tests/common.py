@@ -1,4 +1,8 @@
+import logging
+
 from odoo.tests import TransactionCase, new_test_user
+
+from odoo.addons.serene_client_portal.tools import RedactPortalTokens
 
 PRACTICE_USER = "serene_client_portal.group_practice_user"
 PRACTICE_MANAGER = "serene_client_portal.group_practice_manager"
@@ -11,6 +15,15 @@ PNG_BYTES = (
 )
 HTML_AS_PNG = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
 XSS = '"><svg onload=alert(1)>'
+
+
+def logged_request_line(path):
+    """The werkzeug access-log line for a GET of ``path``, as the request log writes it."""
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '"%s" %s %s', (f"GET {path} HTTP/1.1", "200", "-"), None
+    )
+    RedactPortalTokens().filter(record)
+    return record.getMessage()
 
 
 class SereneCase:
