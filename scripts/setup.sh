@@ -26,8 +26,9 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# 1. System packages: build deps of Odoo's requirements, Chromium for tours.
-apt_install libldap2-dev libsasl2-dev libpq-dev chromium
+# 1. System packages: build deps of Odoo's requirements, Chromium for tours, wkhtmltopdf for
+#    PDF reports (the access letter) and poppler-utils to read them back in the tests.
+apt_install libldap2-dev libsasl2-dev libpq-dev chromium wkhtmltopdf poppler-utils
 
 # 2. Odoo itself.
 odoo_importable() { "$PY" -c 'import odoo.release, sys; sys.exit(odoo.release.version_info[0] != 19)' 2>/dev/null; }

@@ -3,6 +3,7 @@ from . import serene_upload_kind
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_users
 from . import serene_client_portal
 from . import serene_portal_link
 from . import serene_portal_item
@@ -12,7 +13,10 @@ from . import survey_survey
 from . import survey_user_input
 from . import calendar_event_type
 from . import calendar_event
+from . import calendar_attendee
 from . import ir_http
+from . import ir_cron
+from . import serene_portal_notification
 from . import mail_mail
 from . import sms_sms
 from . import serene_portal_link_request

@@ -104,6 +104,24 @@ class ResPartner(models.Model):
         groups=PRACTICE_USER,
     )
     serene_portal_activity_message = fields.Char(compute="_compute_portal_summary", groups=PRACTICE_USER)
+    serene_last_client_activity_at = fields.Datetime(
+        string="Last Client Activity",
+        compute="_compute_portal_figures",
+        search="_search_last_client_activity_at",
+        groups=PRACTICE_USER,
+    )
+    serene_pending_item_count = fields.Integer(
+        string="Pending Items",
+        compute="_compute_portal_figures",
+        search="_search_pending_item_count",
+        groups=PRACTICE_USER,
+    )
+    serene_notification_ids = fields.One2many(
+        "serene.portal.notification",
+        "partner_id",
+        string="Notifications",
+        groups=PRACTICE_USER,
+    )
     serene_usage_limit_message = fields.Char(
         string="Usage Limit",
         compute="_compute_portal_usage",
@@ -195,6 +213,23 @@ class ResPartner(models.Model):
                     if partner.serene_portal_access != "none"
                     else False
                 )
+
+    @api.depends_context("uid")
+    @api.depends("client_portal_id.last_client_activity_at", "client_portal_id.pending_item_count")
+    def _compute_portal_figures(self):
+        visible = self.filtered(lambda p: p.serene_portal_access != "none" and p.client_portal_id)
+        for partner in self:
+            # sudo: serene.client.portal - figures of the portals the access level lets the user see
+            portal_sudo = partner.client_portal_id.sudo() if partner in visible else None
+            partner.serene_last_client_activity_at = portal_sudo.last_client_activity_at if portal_sudo else False
+            partner.serene_pending_item_count = portal_sudo.pending_item_count if portal_sudo else 0
+
+    def _search_last_client_activity_at(self, operator, value):
+        # Searched through the portals under the user's rules: other practitioners' clients never match.
+        return [("serene_portal_ids", "any", [("last_client_activity_at", operator, value)])]
+
+    def _search_pending_item_count(self, operator, value):
+        return [("serene_portal_ids", "any", [("pending_item_count", operator, value)])]
 
     @api.depends_context("uid")
     @api.depends("client_portal_id", "portal_item_limit", "portal_storage_limit_mb", "note_owner_id", "is_client")
@@ -369,8 +404,17 @@ class ResPartner(models.Model):
                 "title": _("No message was sent to %(name)s", name=self.name),
                 "reasons": outcome["not_sent"],
                 "url": outcome["url"],
+                "printAction": self.action_client_portal_print_letter(),
             },
         }
+
+    def action_client_portal_print_letter(self):
+        """A letter to hand or post to the client with a fresh access link, as a QR code and as
+        text (the guide's "Print access letter"). The link is minted and logged when it prints."""
+        self.ensure_one()
+        self._check_portal_access(need="owner")
+        portal = self.env["serene.client.portal"]._get_or_create_for_partners(self)
+        return self.env.ref("serene_client_portal.action_report_access_letter").report_action(portal)
 
     def get_client_portal_activity_summary(self):
         """The activity panel's data, loaded by the form after it opens."""
@@ -382,6 +426,7 @@ class ResPartner(models.Model):
                 "new_items": 0,
                 "last_activity_at": None,
                 "message": self.serene_portal_activity_message,
+                "client_lines": [],
             }
         # sudo: serene.client.portal - the access level was checked just above
         return self.client_portal_id.sudo()._get_activity_summaries()[self.client_portal_id.id]

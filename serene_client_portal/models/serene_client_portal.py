@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
 
@@ -57,6 +57,12 @@ class SereneClientPortal(models.Model):
     link_ids = fields.One2many("serene.portal.link", "portal_id", string="Access Links")
     activity_log_ids = fields.One2many("serene.portal.activity", "portal_id", string="Portal Activity")
     item_count = fields.Integer(compute="_compute_item_count")
+    notification_ids = fields.One2many("serene.portal.notification", "portal_id", string="Notifications")
+    # The Clients list shows and filters on these, so they are stored: pending items follow
+    # the items; the client's last activity is refreshed by a scheduled action, not written
+    # on every page the client opens.
+    pending_item_count = fields.Integer(string="Pending Items", compute="_compute_pending_item_count", store=True)
+    last_client_activity_at = fields.Datetime(string="Last Client Activity", readonly=True)
 
     _partner_unique = models.Constraint("UNIQUE(partner_id)", "A client has one portal.")
 
@@ -67,6 +73,18 @@ class SereneClientPortal(models.Model):
         )
         for portal in self:
             portal.item_count = counts.get(portal, 0)
+
+    @api.depends("item_ids.state", "item_ids.active")
+    def _compute_pending_item_count(self):
+        counts = dict(
+            self.env["serene.portal.item"]._read_group(
+                [("portal_id", "in", self.ids), ("item_type", "in", TODO_TYPES), ("state", "!=", "completed")],
+                ["portal_id"],
+                ["__count"],
+            )
+        )
+        for portal in self:
+            portal.pending_item_count = counts.get(portal, 0)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -351,13 +369,14 @@ class SereneClientPortal(models.Model):
     # Access links and the messages that carry them
     # ------------------------------------------------------------------
 
-    def _new_access_url(self, expiry_days=None):
+    def _new_access_url(self, expiry_days=None, detail=None):
         """Mint a fresh access link for this portal and return its full URL.
 
         ``expiry_days`` None takes the company setting; 0 means the link never expires.
+        ``detail`` says on its "Link sent" row how it went out (a letter, an appointment email).
         """
         self.ensure_one()
-        key = self.env["serene.portal.link"]._mint(self, expiry_days=expiry_days)
+        key = self.env["serene.portal.link"]._mint(self, expiry_days=expiry_days, detail=detail)
         return f"{self.get_base_url()}/portal/{key}"
 
     def _send_access_link(self, items=None, now=False, reminder=False):
@@ -380,6 +399,7 @@ class SereneClientPortal(models.Model):
         elif partner.is_blacklisted:
             not_sent.append(_("The client opted out of emails."))
         else:
+            kind = "reminder" if reminder else "items" if items else "link"
             template = self.env.ref("serene_client_portal.mail_template_portal_items")
             # sudo: mail.template - staff and clients may not read templates; the template sets the client's language
             mail_id = (
@@ -387,10 +407,14 @@ class SereneClientPortal(models.Model):
                 .with_context(
                     portal_url=url, portal_items=items or self.env["serene.portal.item"], portal_reminder=reminder
                 )
-                .send_mail(self.id, email_layout_xmlid="mail.mail_notification_light", email_values=self._mail_values())
+                .send_mail(
+                    self.id, email_layout_xmlid="mail.mail_notification_light", email_values=self._mail_values(kind)
+                )
             )
             if now:
                 self.env["mail.mail"].sudo().browse(mail_id).send_after_commit()
+            else:
+                self._wake_mail_queue()
             sent_to.append(partner.email)
         if company.serene_portal_notify_sms:
             if not partner.phone:
@@ -398,9 +422,20 @@ class SereneClientPortal(models.Model):
             elif partner.phone_sanitized_blacklisted:
                 not_sent.append(_("The client opted out of text messages."))
             else:
-                self.with_context(lang=partner.lang)._queue_sms(self._sms_text(url, items, reminder))
+                self.with_context(lang=partner.lang)._queue_sms(
+                    self._sms_text(url, items, reminder), "reminder" if reminder else "items" if items else "link"
+                )
                 sent_to.append(partner.phone)
         return {"url": url, "sent_to": sent_to, "not_sent": not_sent}
+
+    def _wake_mail_queue(self):
+        """Queued client mail goes out when this transaction commits, not at the mail queue's
+        hourly run: wake Odoo's queue once per transaction (a batch of reminders wakes it once)."""
+        data = self.env.cr.precommit.data
+        if not data.get("serene_mail_queue_woken"):
+            data["serene_mail_queue_woken"] = True
+            # sudo: ir.cron - clients and practitioners may not schedule Odoo's mail queue
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
 
     def _sms_text(self, url, items, reminder):
         practice = self.company_id.name
@@ -414,23 +449,33 @@ class SereneClientPortal(models.Model):
             return _("%(practice)s shared new items in your client portal: %(url)s", practice=practice, url=url)
         return _("%(practice)s: your client portal link: %(url)s", practice=practice, url=url)
 
-    def _mail_values(self):
+    def _mail_values(self, kind):
         """What every email to the client carries: it hangs on no document, so the link or code
-        in it is read by the client and the mail queue only, and it is deleted once sent."""
+        in it is read by the client and the mail queue only, and it is deleted once sent. Its
+        ``kind`` of notification is registered for staff to follow (queued, sent, failed)."""
         self.ensure_one()
-        return {"model": False, "res_id": False, "serene_portal_id": self.id, "auto_delete": True}
+        Notification = self.env["serene.portal.notification"]
+        return {
+            "model": False,
+            "res_id": False,
+            "serene_portal_id": self.id,
+            "serene_notification_id": Notification._track(self, "email", kind, self.partner_id.email),
+            "auto_delete": True,
+        }
 
-    def _queue_sms(self, body):
+    def _queue_sms(self, body, kind):
         """Queue a text message to the client's mobile on file."""
         self.ensure_one()
         partner = self.partner_id
+        number = partner.phone_sanitized or partner.phone
         # sudo: sms.sms - clients and practitioners do not manage the SMS queue
         self.env["sms.sms"].sudo().create(
             {
-                "number": partner.phone_sanitized or partner.phone,
+                "number": number,
                 "partner_id": partner.id,
                 "body": body,
                 "serene_portal_id": self.id,
+                "serene_notification_id": self.env["serene.portal.notification"]._track(self, "sms", kind, number),
             }
         )
 
@@ -459,38 +504,99 @@ class SereneClientPortal(models.Model):
         return self._get_activity_summaries()[self.id]
 
     def _get_activity_summaries(self):
-        """``get_activity_summary`` for many portals in one query (lists of clients use it)."""
+        """``get_activity_summary`` for many portals in two queries (lists of clients use it):
+        the items added in the last 7 days (the guide's green alert) and, beneath it, what the
+        client did in those days. Blue only when neither side did anything."""
         since = fields.Datetime.now() - timedelta(days=ACTIVITY_WINDOW_DAYS)
         # sudo: serene.portal.activity - counted for portals the caller may read
         Activity = self.env["serene.portal.activity"].sudo()
         groups = Activity._read_group(
             [
                 ("portal_id", "in", self.ids),
-                ("event_type", "in", Activity._NEW_ITEM_EVENTS),
+                ("event_type", "in", Activity._NEW_ITEM_EVENTS + Activity._CLIENT_ENGAGEMENT_EVENTS),
                 ("event_at", ">=", since),
+                ("result", "=", "ok"),
             ],
-            ["portal_id"],
+            ["portal_id", "event_type", "actor"],
             ["__count", "event_at:max"],
         )
-        by_portal = {portal.id: (count, last) for portal, count, last in groups}
+        new_items, client = {}, {}
+        for portal, event_type, actor, count, last in groups:
+            if event_type in Activity._NEW_ITEM_EVENTS:
+                total, latest = new_items.get(portal.id, (0, None))
+                new_items[portal.id] = (total + count, max(filter(None, (latest, last))))
+            if actor == "client" and event_type in Activity._CLIENT_ENGAGEMENT_EVENTS:
+                done = client.setdefault(portal.id, {"last": None})
+                done[event_type] = done.get(event_type, 0) + count
+                done["last"] = max(filter(None, (done["last"], last)))
         summaries = {}
         for portal in self:
-            count, last = by_portal.get(portal.id, (0, None))
+            count, last = new_items.get(portal.id, (0, None))
+            done = client.get(portal.id, {})
             if count:
                 message = _(
                     "%(count)s new items added to the portal %(time_ago)s",
                     count=count,
                     time_ago=self._time_ago(last),
                 )
+            elif done:
+                message = _("The client used the portal %(time_ago)s", time_ago=self._time_ago(done["last"]))
             else:
                 message = _("No new activity on the client portal")
             summaries[portal.id] = {
-                "state": "active" if count else "inactive",
+                "state": "active" if count or done else "inactive",
                 "new_items": count,
                 "last_activity_at": last or None,
                 "message": message,
+                "client_lines": self._client_engagement_lines(done),
             }
         return summaries
+
+    def _client_engagement_lines(self, done):
+        """What the client did in the last 7 days, in a few words: names and counts only."""
+        if not done:
+            return []
+        lines = [_("Last visit by the client: %(time_ago)s", time_ago=self._time_ago(done["last"]))]
+        if done.get("form_completed"):
+            lines.append(_("Forms completed in the last 7 days: %(count)s", count=done["form_completed"]))
+        if done.get("document_uploaded"):
+            lines.append(_("Documents uploaded in the last 7 days: %(count)s", count=done["document_uploaded"]))
+        return lines
+
+    @api.model
+    def _cron_refresh_engagement(self):
+        """Keep each portal's last client activity current for the Clients list: one statement
+        over the activity since the previous run (all of it on the first run), so a client's
+        page view costs no write on the portal."""
+        Param = self.env["ir.config_parameter"].sudo()
+        started = fields.Datetime.now()
+        previous = Param.get_param("serene_client_portal.engagement_refreshed_at")
+        # An hour of overlap: rows committed late by a long transaction are not missed.
+        since = fields.Datetime.from_string(previous) - timedelta(hours=1) if previous else datetime.min
+        self.env["serene.portal.activity"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE serene_client_portal portal
+                   SET last_client_activity_at = GREATEST(portal.last_client_activity_at, recent.last_at)
+                  FROM (SELECT portal_id, MAX(event_at) AS last_at
+                          FROM serene_portal_activity
+                         WHERE event_at >= %(since)s AND actor = 'client' AND result = 'ok'
+                           AND event_type IN %(events)s AND portal_id IS NOT NULL
+                      GROUP BY portal_id) recent
+                 WHERE portal.id = recent.portal_id
+                   AND portal.last_client_activity_at IS DISTINCT FROM
+                       GREATEST(portal.last_client_activity_at, recent.last_at)
+             RETURNING portal.id
+                """,
+                since=since,
+                events=tuple(self.env["serene.portal.activity"]._CLIENT_ENGAGEMENT_EVENTS),
+            )
+        )
+        changed = self.browse(row[0] for row in self.env.cr.fetchall())
+        changed.invalidate_recordset(["last_client_activity_at"])
+        changed.modified(["last_client_activity_at"])
+        Param.set_param("serene_client_portal.engagement_refreshed_at", fields.Datetime.to_string(started))
 
     def _time_ago(self, moment):
         """'just now', '5 minutes ago', '3 days ago' in the user's language."""
@@ -509,13 +615,15 @@ class SereneClientPortal(models.Model):
         # sudo: mail.mail - the cron looks after the portal's outgoing mail
         Mail = self.env["mail.mail"].sudo()
         # A one-time code that could not go out while it was valid is of no use: never sent later.
-        Mail.search(
+        expired = Mail.search(
             [
                 ("serene_portal_id", "!=", False),
                 ("serene_valid_until", "<", now),
                 ("state", "in", ("outgoing", "exception", "cancel")),
             ]
-        ).unlink()
+        )
+        expired.serene_notification_id._follow("failed", _("The code expired before it could be sent."))
+        expired.unlink()
         failed = Mail.search(
             [
                 ("serene_portal_id", "!=", False),

@@ -39,6 +39,14 @@ class SerenePortalActivity(models.Model):
 
     # What counts as "new items added to the portal" on the staff panel.
     _NEW_ITEM_EVENTS = ("item_added", "document_uploaded", "form_completed")
+    # What the client did on the portal: the activity panel and the Clients list show it.
+    _CLIENT_ENGAGEMENT_EVENTS = (
+        "portal_viewed",
+        "form_started",
+        "form_completed",
+        "document_uploaded",
+        "resource_downloaded",
+    )
 
     event_at = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
     event_type = fields.Selection(EVENT_TYPES, required=True, readonly=True)

@@ -90,7 +90,7 @@ class SerenePortalLink(models.Model):
         return True
 
     @api.model
-    def _mint(self, portal, expiry_days=None):
+    def _mint(self, portal, expiry_days=None, detail=None):
         """Create a link for ``portal`` and return its key: 256 bits from the OS CSPRNG."""
         if expiry_days is None:
             expiry_days = portal.company_id.serene_portal_link_expiry_days
@@ -106,7 +106,7 @@ class SerenePortalLink(models.Model):
                 "expiry_days": expiry_days,
             }
         )
-        self.env["serene.portal.activity"]._log(portal, "link_sent", link=link)
+        self.env["serene.portal.activity"]._log(portal, "link_sent", link=link, detail=detail)
         cap = portal.company_id.serene_portal_max_live_links
         if cap:
             # sudo: the links of the portal, whoever asked for the new one
@@ -226,7 +226,7 @@ class SerenePortalLink(models.Model):
         client_env = self.with_context(lang=partner.lang or self.env.lang)
         body = client_env._code_message(code)
         if channel == "sms" and partner.phone:
-            portal._queue_sms(body)
+            portal._queue_sms(body, "code")
         elif partner.email:
             # sudo: mail.mail - the visitor is anonymous; sent right after the commit, not at the
             # next run of the mail queue
@@ -237,7 +237,7 @@ class SerenePortalLink(models.Model):
                     "email_to": partner.email_formatted,
                     "email_from": portal.company_id.email_formatted or self.env.user.email_formatted,
                     "body_html": Markup("<p>%s</p>") % body,
-                    **portal._mail_values(),
+                    **portal._mail_values("code"),
                 }
             ).send_after_commit()
         self.env["serene.portal.activity"]._log(portal, "code_sent", actor="client", link=self)

@@ -15,3 +15,5 @@ from . import test_door_keys
 from . import test_edges
 from . import test_links_and_delivery
 from . import test_reminders
+from . import test_notifications
+from . import test_access_letter

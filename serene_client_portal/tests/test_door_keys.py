@@ -55,7 +55,7 @@ class TestKeysOnlyAsHashes(MockEmail, SereneTransactionCase):
                     "email_to": "carla@example.com",
                     "state": "exception",
                     "serene_valid_until": fields.Datetime.now() + timedelta(minutes=10),
-                    **portal._mail_values(),
+                    **portal._mail_values("link"),
                 }
             )
         )

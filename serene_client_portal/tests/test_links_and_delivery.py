@@ -94,6 +94,9 @@ class TestResendSaysWhatHappened(MockEmail, SereneTransactionCase):
                 self.assertEqual(action["tag"], "serene_portal_link_dialog")
                 self.assertTrue(any(reason in text for text in action["params"]["reasons"]), action["params"])
                 self.assertIn("/portal/", action["params"]["url"])
+                self.assertEqual(
+                    action["params"]["printAction"]["report_name"], "serene_client_portal.report_access_letter"
+                )
                 self.assertFalse(self._queued(), "nothing queued")
                 key = action["params"]["url"].rsplit("/", 1)[1]
                 self.assertTrue(self.env["serene.portal.link"]._find_valid(key), "the link to copy works")

@@ -139,7 +139,22 @@ registryWidgets.add("serene_portal_icon", {
 export class ClientPortalLinkDialog extends Component {
     static template = "serene_client_portal.ClientPortalLinkDialog";
     static components = { Dialog, CopyButton };
-    static props = { title: String, reasons: Array, url: String, close: Function };
+    static props = {
+        title: String,
+        reasons: Array,
+        url: String,
+        printAction: { type: Object, optional: true },
+        close: Function,
+    };
+
+    setup() {
+        this.action = useService("action");
+    }
+
+    async onPrint() {
+        await this.action.doAction(this.props.printAction);
+        this.props.close();
+    }
 }
 
 registry.category("actions").add("serene_portal_link_dialog", (env, action) => {

@@ -1,0 +1,181 @@
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import _, api, fields, models
+
+from .serene_client_portal import PRACTICE_USER
+
+DIGEST_FIELDS = ["serene_digest_daily", "serene_digest_weekly"]
+# The morning digest goes out from this local hour on.
+DIGEST_HOUR = 7
+DIGEST_BATCH = 50
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    serene_digest_daily = fields.Boolean(
+        string="Daily Client Portal Digest",
+        help="Each morning: your clients with an appointment today or tomorrow and their pending portal items.",
+    )
+    serene_digest_weekly = fields.Boolean(
+        string="Weekly Client Portal Digest",
+        help="Each Monday morning: what your clients did on their portal last week (names and counts, no answers).",
+    )
+    # The local day each digest last went out: a re-run the same day sends nothing twice.
+    serene_digest_daily_on = fields.Date(readonly=True, groups="base.group_system")
+    serene_digest_weekly_on = fields.Date(readonly=True, groups="base.group_system")
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return super().SELF_READABLE_FIELDS + DIGEST_FIELDS
+
+    @property
+    def SELF_WRITEABLE_FIELDS(self):
+        return super().SELF_WRITEABLE_FIELDS + DIGEST_FIELDS
+
+    @api.model
+    def _cron_send_portal_digests(self):
+        """Digests for the note owners who asked for one, in batches: each user's local morning,
+        once a day (daily) and on Mondays (weekly)."""
+        now = fields.Datetime.now()
+        group_id = self.env["ir.model.data"]._xmlid_to_res_id(PRACTICE_USER)
+        users = self.search(
+            [
+                ("all_group_ids", "in", group_id),
+                "|",
+                ("serene_digest_daily", "=", True),
+                ("serene_digest_weekly", "=", True),
+            ],
+            order="id",
+        )
+        due = users.filtered(lambda user: user._serene_digests_due(now))
+        if due:
+            # The digests go out this morning, not at the mail queue's next hourly run.
+            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+        self.env["ir.cron"]._commit_progress(remaining=len(due))
+        for start in range(0, len(due), DIGEST_BATCH):
+            batch = due[start : start + DIGEST_BATCH]
+            for user in batch:
+                user._serene_send_digests(now)
+            if not self.env["ir.cron"]._commit_progress(len(batch)):
+                break
+
+    def _serene_local_now(self, now):
+        return pytz.utc.localize(now).astimezone(pytz.timezone(self.tz or "UTC"))
+
+    def _serene_digests_due(self, now):
+        """Which digests this user is owed at ``now``: ('daily', 'weekly') or fewer."""
+        self.ensure_one()
+        local = self._serene_local_now(now)
+        if local.hour < DIGEST_HOUR:
+            return ()
+        # sudo: the sent-on days are the cron's bookkeeping
+        user_sudo = self.sudo()
+        due = []
+        if self.serene_digest_daily and user_sudo.serene_digest_daily_on != local.date():
+            due.append("daily")
+        if self.serene_digest_weekly and local.weekday() == 0 and user_sudo.serene_digest_weekly_on != local.date():
+            due.append("weekly")
+        return tuple(due)
+
+    def _serene_send_digests(self, now):
+        self.ensure_one()
+        local = self._serene_local_now(now)
+        sent = {}
+        for kind in self._serene_digests_due(now):
+            rows = self._serene_digest_rows(kind, now)
+            # An empty digest is not sent, but the day counts as done.
+            if rows and self.email:
+                self._serene_queue_digest(kind, rows)
+            sent[f"serene_digest_{kind}_on"] = local.date()
+        if sent:
+            # sudo: the cron's bookkeeping field
+            self.sudo().write(sent)
+
+    def _serene_digest_rows(self, kind, now):
+        """Per client of this note owner: names and counts, never what a form or file says."""
+        Portal = self.env["serene.client.portal"].sudo()
+        portals = Portal.search([("partner_id.note_owner_id", "=", self.id), ("active", "=", True)])
+        if not portals:
+            return []
+        if kind == "daily":
+            local = self._serene_local_now(now)
+            tz = pytz.timezone(self.tz or "UTC")
+            start = tz.localize(datetime.combine(local.date(), time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+            end = start + timedelta(days=2)
+            # sudo: calendar.event - the owner's clients' appointments, whoever organised them
+            events = (
+                self.env["calendar.event"]
+                .sudo()
+                .search(
+                    [("partner_ids", "in", portals.partner_id.ids), ("start", ">=", start), ("start", "<", end)],
+                    order="start",
+                )
+            )
+            rows = []
+            for portal in portals:
+                next_event = events.filtered(lambda e, p=portal: p.partner_id in e.partner_ids)[:1]
+                if not next_event:
+                    continue
+                rows.append(
+                    {
+                        "client": portal.partner_id.name,
+                        "when": next_event.start,
+                        "pending": portal.pending_item_count,
+                    }
+                )
+            return sorted(rows, key=lambda row: row["when"])
+        since = now - timedelta(days=7)
+        Activity = self.env["serene.portal.activity"].sudo()
+        groups = Activity._read_group(
+            [
+                ("portal_id", "in", portals.ids),
+                ("actor", "=", "client"),
+                ("result", "=", "ok"),
+                ("event_type", "in", ("portal_viewed", "form_completed", "document_uploaded")),
+                ("event_at", ">=", since),
+            ],
+            ["portal_id", "event_type"],
+            ["__count"],
+        )
+        counts = {}
+        for portal, event_type, count in groups:
+            counts.setdefault(portal, {})[event_type] = count
+        return [
+            {
+                "client": portal.partner_id.name,
+                "visits": done.get("portal_viewed", 0),
+                "forms": done.get("form_completed", 0),
+                "documents": done.get("document_uploaded", 0),
+                "pending": portal.pending_item_count,
+            }
+            for portal, done in sorted(counts.items(), key=lambda pair: pair[0].partner_id.name or "")
+        ]
+
+    def _serene_queue_digest(self, kind, rows):
+        """Queue the digest to this user; Odoo's mail queue sends it."""
+        user = self.with_context(lang=self.lang, tz=self.tz)
+        subject = (
+            _("Your clients today and tomorrow: %(count)s with an appointment", count=len(rows))
+            if kind == "daily"
+            else _("Your clients' portal activity this past week")
+        )
+        body = user.env["ir.qweb"]._render(
+            "serene_client_portal.note_owner_digest",
+            {"kind": kind, "rows": rows, "user": user, "format_datetime": user._serene_format_datetime},
+        )
+        # sudo: mail.mail - the cron queues the digest; it is deleted once sent
+        self.env["mail.mail"].sudo().create(
+            {
+                "subject": subject,
+                "recipient_ids": [(4, self.partner_id.id)],
+                "email_from": self.company_id.email_formatted or self.env.ref("base.user_root").email_formatted,
+                "body_html": body,
+                "auto_delete": True,
+            }
+        )
+
+    def _serene_format_datetime(self, value):
+        return fields.Datetime.context_timestamp(self, value).strftime("%a %d %b %H:%M")

@@ -1,0 +1,1 @@
+from . import serene_access_letter_report
