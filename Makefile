@@ -1,4 +1,4 @@
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test lint bench generate
 
 setup:        ## make this machine ready (ODOO_SRC=/path/to/odoo-19.0)
 	scripts/setup.sh
@@ -12,6 +12,11 @@ test:         ## everything CI runs
 lint:
 	ruff check . && ruff format --check . && python3 -m pylint --rcfile=.pylintrc serene_client_portal
 
-bench:        ## portal pages against Odoo's own pages, measured in the same run
+bench:        ## performance against Odoo's own pages and calls (SCALE=1: also the generated data, 1k/10k clients)
 	DEMO_DB=serene_bench scripts/demo.sh --no-serve >/dev/null
-	python3 scripts/bench.py --db serene_bench --addons-path "$$(bash -c 'source scripts/lib.sh; echo $$ADDONS_PATH')"
+	python3 scripts/bench.py --db serene_bench --addons-path "$$(bash -c 'source scripts/lib.sh; echo $$ADDONS_PATH')" \
+		$(if $(SCALE),--scale)
+
+generate:     ## a practice at scale: make generate DB=serene_scale CLIENTS=10000 COMPANIES=1 [SEED=1]
+	python3 scripts/generate.py --db "$(or $(DB),serene_scale)" --clients "$(or $(CLIENTS),10000)" \
+		--companies "$(or $(COMPANIES),1)" --seed "$(or $(SEED),1)"

@@ -27,8 +27,9 @@ apt_install() {
 }
 
 # 1. System packages: build deps of Odoo's requirements, Chromium for tours, wkhtmltopdf for
-#    PDF reports (the access letter) and poppler-utils to read them back in the tests.
-apt_install libldap2-dev libsasl2-dev libpq-dev chromium wkhtmltopdf poppler-utils
+#    PDF reports (the access letter), poppler-utils to read them back in the tests and wrk,
+#    the load generator of `make bench`.
+apt_install libldap2-dev libsasl2-dev libpq-dev chromium wkhtmltopdf poppler-utils wrk
 
 # 2. Odoo itself.
 odoo_importable() { "$PY" -c 'import odoo.release, sys; sys.exit(odoo.release.version_info[0] != 19)' 2>/dev/null; }

@@ -17,12 +17,16 @@
         "data/serene_upload_kind_data.xml",
         "data/mail_template_data.xml",
         "report/serene_access_letter_report.xml",
+        "report/serene_answers_report.xml",
+        "report/serene_signed_consent_report.xml",
         "views/serene_portal_item_views.xml",
         "views/serene_portal_activity_views.xml",
         "views/serene_client_portal_views.xml",
         "views/res_partner_views.xml",
         "views/res_users_views.xml",
         "views/survey_survey_views.xml",
+        "views/survey_question_views.xml",
+        "views/serene_portal_packet_views.xml",
         "views/calendar_event_type_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/serene_portal_add_item_views.xml",
@@ -32,6 +36,8 @@
     ],
     "demo": [
         "demo/serene_demo.xml",
+        "demo/serene_assessments_demo.xml",
+        "demo/serene_packets_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
@@ -40,6 +46,23 @@
             "serene_client_portal/static/src/scss/backend.scss",
         ],
         "web.assets_frontend": [
+            "serene_client_portal/static/src/scss/portal.scss",
+        ],
+        # The client's pages (portal_layout): the website's colour variables, the Bootstrap
+        # pieces they use and their own styles; no script.
+        "serene_client_portal.assets_portal": [
+            ("include", "web._assets_helpers"),
+            ("include", "web._assets_frontend_helpers"),
+            "web/static/src/scss/pre_variables.scss",
+            "web/static/lib/bootstrap/scss/_variables.scss",
+            "web/static/lib/bootstrap/scss/_variables-dark.scss",
+            "web/static/lib/bootstrap/scss/_maps.scss",
+            "serene_client_portal/static/src/scss/portal_bootstrap.scss",
+            "web/static/src/scss/utilities_custom.scss",
+            "web/static/lib/bootstrap/scss/utilities/_api.scss",
+            "web/static/src/scss/bootstrap_review.scss",
+            "web/static/src/scss/bootstrap_review_frontend.scss",
+            "web/static/src/libs/fontawesome/css/font-awesome.css",
             "serene_client_portal/static/src/scss/portal.scss",
         ],
         "web.assets_tests": [

@@ -44,19 +44,18 @@ class ClientPortal(http.Controller):
         :raise IdentityCheckRequired: the visitor has not passed the practice's identity check
             (only when ``verified``)
         """
-        # sudo: the throttle counts the lookups of anonymous visitors
-        Throttle = request.env["serene.portal.throttle"].sudo()
-        address = self._client_address()
-        # Each lookup is counted before it is made (one atomic statement), and given back when
-        # the key was good: a parallel burst of random keys buys at most the allowed lookups.
-        if not Throttle._take("key", address):
+        # Each lookup is counted with the address's failed lookups in the same atomic statement:
+        # a parallel burst of random keys buys at most the allowed lookups, a good key one round trip.
+        allowed, link_sudo = request.env["serene.portal.link"]._find_valid_counted(portal_key, self._client_address())
+        if not allowed:
             raise PortalThrottled(
-                _("Too many attempts. Please try again in %(minutes)s minutes.", minutes=Throttle._lockout_minutes())
+                _(
+                    "Too many attempts. Please try again in %(minutes)s minutes.",
+                    minutes=request.env["serene.portal.throttle"]._lockout_minutes(),
+                )
             )
-        link_sudo = request.env["serene.portal.link"]._find_valid(portal_key)
         if not link_sudo:
             raise AccessError(_("This link is not valid."))
-        Throttle._give_back("key", address)
         link_sudo._touch()
         portal_sudo = link_sudo.portal_id
         if verified and link_sudo._identity_check_required() and not visit.is_verified(link_sudo):
@@ -137,7 +136,11 @@ class ClientPortal(http.Controller):
             portal_sudo, link_sudo = self._portal_check_access(portal_key)
         except AccessError as error:
             return self._access_denied(error, portal_key)
-        message = _("Thank you: your form was sent to your practitioner.") if done == "form" else None
+        message = {
+            "form": _("Thank you: your form was sent to your practitioner."),
+            "consent": _("Thank you: your signed consent was sent to your practitioner."),
+            "request": _("Thank you: your practitioner has been told your documents are complete."),
+        }.get(done)
         values = self._home_values(portal_sudo._portal_visit(link_sudo), portal_key, success=message)
         return self._render("serene_client_portal.portal_home", values)
 
@@ -219,7 +222,7 @@ class ClientPortal(http.Controller):
             portal_sudo, link_sudo = self._portal_check_access(portal_key)
         except AccessError as error:
             return self._access_denied(error, portal_key)
-        item_sudo = portal_sudo._get_item(item_id, types=("resource", "document_request"))
+        item_sudo = portal_sudo._get_item(item_id, types=("resource", "document_request", "consent"))
         attachment_sudo = item_sudo._portal_download(attachment_id, link=link_sudo) if item_sudo else None
         if not attachment_sudo:
             return self._item_not_found(portal_sudo, portal_key)
@@ -227,6 +230,78 @@ class ClientPortal(http.Controller):
         # the practice's domain.
         stream = request.env["ir.binary"]._get_stream_from(attachment_sudo, mimetype="application/octet-stream")
         return self._respond(stream.get_response(as_attachment=True))
+
+    @http.route(
+        "/portal/<string:portal_key>/item/<int:item_id>/done",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["POST"],
+    )
+    def portal_request_done(self, portal_key, item_id, **kw):
+        """The client has sent every file a document request asked for."""
+        try:
+            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+        except AccessError as error:
+            return self._access_denied(error, portal_key)
+        item_sudo = portal_sudo._get_item(item_id, types=("document_request",))
+        if not item_sudo:
+            return self._item_not_found(portal_sudo, portal_key)
+        try:
+            item_sudo._portal_mark_done(link=link_sudo)
+        except UserError as error:
+            values = self._home_values(
+                portal_sudo._get_portal_page_values(), portal_key, error=error.args[0], error_item_id=item_sudo.id
+            )
+            return self._render("serene_client_portal.portal_home", values, status=400)
+        return self._respond(request.redirect(f"/portal/{portal_key}?done=request", local=True))
+
+    @http.route(
+        "/portal/<string:portal_key>/item/<int:item_id>/consent",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["GET"],
+    )
+    def portal_consent(self, portal_key, item_id, **kw):
+        """A consent to read and sign with Odoo's portal signature."""
+        try:
+            portal_sudo, _link_sudo = self._portal_check_access(portal_key)
+        except AccessError as error:
+            return self._access_denied(error, portal_key)
+        item_sudo = portal_sudo._get_item(item_id, types=("consent",))
+        if not item_sudo or item_sudo.state == "completed":
+            return self._item_not_found(portal_sudo, portal_key)
+        values = self._home_values(
+            {"company": portal_sudo.company_id, "client": portal_sudo.partner_id, "item": item_sudo},
+            portal_key,
+        )
+        return self._render("serene_client_portal.portal_consent", values)
+
+    @http.route(
+        "/portal/<string:portal_key>/item/<int:item_id>/sign",
+        type="jsonrpc",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["POST"],
+    )
+    def portal_consent_sign(self, portal_key, item_id, name=None, signature=None, **kw):
+        """The signature form's call: answers as Odoo's portal signature expects."""
+        try:
+            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+        except AccessError:
+            return {"error": _("This link is not valid any more. Please open your portal link again.")}
+        item_sudo = portal_sudo._get_item(item_id, types=("consent",))
+        if not item_sudo:
+            return {"error": _("This consent is not available.")}
+        try:
+            item_sudo._portal_sign(name, signature, ip_address=request.httprequest.remote_addr, link=link_sudo)
+        except UserError as error:
+            return {"error": error.args[0]}
+        return {"force_refresh": True, "redirect_url": f"/portal/{portal_key}?done=consent"}
 
     @http.route(
         "/portal/<string:portal_key>/verify", type="http", auth="public", website=True, sitemap=False, methods=["POST"]

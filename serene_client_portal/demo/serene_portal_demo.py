@@ -1,4 +1,8 @@
+import base64
+import io
 from datetime import timedelta
+
+from PIL import Image, ImageDraw
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -41,3 +45,43 @@ class SerenePortalDemo(models.AbstractModel):
             answer._save_lines(question, question.suggested_answer_ids[1:2].id)
         answer._mark_done()
         Item.browse(upload_item_id)._portal_upload([("referral-letter.pdf", PDF_BYTES)], note="From Dr. Smith")
+
+    @api.model
+    def _assign_packet(self, packet_id, partner_id):
+        """Assign a packet as the Add Item dialog does."""
+        vals_list = (
+            self.env["serene.portal.packet"]
+            .browse(packet_id)
+            ._prepare_item_vals(self.env["res.partner"].browse(partner_id))
+        )
+        return self.env["serene.portal.item"].create(vals_list)
+
+    @api.model
+    def _work_through_packet(self, partner_id):
+        """A demo client who signed the consent, answered the PHQ-9 with a risk answer on item 9
+        and sent both sides of their insurance card."""
+        items = self.env["serene.portal.item"].search([("partner_id", "=", partner_id), ("packet_id", "!=", False)])
+        for consent in items.filtered(lambda i: i.item_type == "consent"):
+            consent._portal_sign(
+                consent.partner_id.name, base64.b64encode(self._signature_png(consent.partner_id.name))
+            )
+        for form in items.filtered(lambda i: i.item_type == "assessment" and "PHQ-9" in i.name):
+            answer = form._portal_start_form()
+            questions = form.survey_id.question_ids
+            for question in questions:
+                pick = 1 if question == questions[-1] else 0
+                answer._save_lines(question, question.suggested_answer_ids[pick : pick + 1].id)
+            answer._mark_done()
+        for request in items.filtered(lambda i: i.item_type == "document_request"):
+            request._portal_upload([("insurance-card-front.pdf", PDF_BYTES)])
+            request._portal_upload([("insurance-card-back.pdf", PDF_BYTES)])
+            request._portal_mark_done()
+
+    @api.model
+    def _signature_png(self, name):
+        """A typed-name signature, as Odoo's signature widget draws one."""
+        image = Image.new("RGBA", (400, 120), (255, 255, 255, 0))
+        ImageDraw.Draw(image).text((20, 45), name, fill=(20, 20, 80, 255))
+        stream = io.BytesIO()
+        image.save(stream, format="PNG")
+        return stream.getvalue()

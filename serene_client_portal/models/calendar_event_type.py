@@ -13,3 +13,8 @@ class CalendarEventType(models.Model):
         domain=[("serene_form_kind", "!=", False)],
         help="Forms assigned through the client portal to clients booked for this kind of appointment.",
     )
+    serene_packet_id = fields.Many2one(
+        "serene.portal.packet",
+        string="Intake Packet",
+        help="A packet assigned through the client portal to clients booked for this kind of appointment.",
+    )

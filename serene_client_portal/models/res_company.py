@@ -61,6 +61,10 @@ class ResCompany(models.Model):
         string="Show Appointments in New Portals",
         default=True,
     )
+    serene_portal_auto_create = fields.Boolean(
+        string="Create a Portal for Every New Client",
+        help='The guide\'s "create portals proactively": each new client gets a portal at once, within the plan.',
+    )
     serene_portal_notify_email = fields.Boolean(string="Notify Clients by Email", default=True)
     serene_portal_notify_sms = fields.Boolean(string="Notify Clients by SMS", default=False)
     serene_own_clients_only = fields.Boolean(

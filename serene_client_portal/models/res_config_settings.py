@@ -27,6 +27,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.serene_portal_show_appointments",
         readonly=False,
     )
+    serene_portal_auto_create = fields.Boolean(related="company_id.serene_portal_auto_create", readonly=False)
     serene_portal_notify_email = fields.Boolean(related="company_id.serene_portal_notify_email", readonly=False)
     serene_portal_notify_sms = fields.Boolean(related="company_id.serene_portal_notify_sms", readonly=False)
     serene_portal_verify_birthdate = fields.Boolean(

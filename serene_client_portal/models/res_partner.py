@@ -75,6 +75,12 @@ class ResPartner(models.Model):
         "care team and practice managers only.",
     )
     serene_birthdate_value = fields.Date(groups="base.group_system", copy=False)
+    serene_emergency_contact = fields.Char(
+        string="Emergency Contact",
+        groups=PRACTICE_USER,
+        copy=False,
+        help="Name and phone of the person to call in an emergency; an intake form question can fill it in.",
+    )
     serene_show_appointments = fields.Boolean(
         string="Show Upcoming Appointments",
         related="client_portal_id.show_appointments",
@@ -249,21 +255,23 @@ class ResPartner(models.Model):
     @api.depends_context("uid")
     @api.depends("portal_item_ids.attachment_ids")
     def _compute_portal_record_attachment_ids(self):
-        # Removed (archived) requests keep their uploads on the record.
+        # The client's uploads and signed consents; removed (archived) items keep them on the record.
         requests = (
             self.env["serene.portal.item"]
             .with_context(active_test=False)
-            .search([("partner_id", "in", self.ids), ("item_type", "=", "document_request")])
+            .search([("partner_id", "in", self.ids), ("item_type", "in", ("document_request", "consent"))])
         )
-        uploads = (
+        files = (
             self.env["ir.attachment"].search([("res_model", "=", "serene.portal.item"), ("res_id", "in", requests.ids)])
             if requests
             else self.env["ir.attachment"]
         )
-        partner_by_item = {item.id: item.partner_id.id for item in requests}
+        item_by_id = {item.id: item for item in requests}
+        # A consent's own document (the text to sign) is the practice's, not a record.
+        records = files.filtered(lambda a: item_by_id[a.res_id].item_type == "document_request" or a.serene_sha256)
         for partner in self:
-            partner.serene_record_attachment_ids = uploads.filtered(
-                lambda a, pid=partner.id: partner_by_item.get(a.res_id) == pid
+            partner.serene_record_attachment_ids = records.filtered(
+                lambda a, pid=partner.id: item_by_id[a.res_id].partner_id.id == pid
             )
 
     # ------------------------------------------------------------------
@@ -275,7 +283,9 @@ class ResPartner(models.Model):
         if not self.env.su:
             for vals in vals_list:
                 self.browse()._check_practice_fields_write(vals)
-        return super().create(vals_list)
+        partners = super().create(vals_list)
+        self.env["serene.client.portal"]._create_for_new_clients(partners)
+        return partners
 
     def write(self, vals):
         if not self.env.su:
@@ -284,6 +294,8 @@ class ResPartner(models.Model):
         result = super().write(vals)
         if changed:
             self.env["serene.client.portal"]._on_contact_details_changed(self, changed)
+        if {"is_client", "note_owner_id", "care_team_user_ids"} & set(vals):
+            self.env["serene.client.portal"]._create_for_new_clients(self)
         return result
 
     @api.ondelete(at_uninstall=False)

@@ -1,6 +1,7 @@
 from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -14,7 +15,7 @@ PRACTICE_USER = "serene_client_portal.group_practice_user"
 PRACTICE_MANAGER = "serene_client_portal.group_practice_manager"
 ACCESS_LEVELS = [("none", "None"), ("team", "Care Team"), ("owner", "Note Owner"), ("manager", "Manager")]
 # Item types the client acts on (To do, then Completed) and those they read (Shared with you).
-TODO_TYPES = ("intake_form", "assessment", "document_request")
+TODO_TYPES = ("intake_form", "assessment", "document_request", "consent")
 SHARED_TYPES = ("resource", "link", "instructions")
 
 
@@ -365,6 +366,29 @@ class SereneClientPortal(models.Model):
         # sudo: res.partner - read the link, then hand back records under the caller's rights
         return partners.sudo().client_portal_id.with_env(self.env)
 
+    @api.model
+    def _create_for_new_clients(self, partners):
+        """Practices that ask for it ("create portals proactively") give each new client a portal
+        at once. Over the plan, the client is still saved and a note says why no portal came."""
+        # sudo: res.partner / serene.client.portal - the practice's setting creates the portal,
+        # whoever saved the client
+        clients = partners.sudo().filtered(
+            lambda p: (
+                p.is_client and not p.serene_portal_ids and (p.company_id or self.env.company).serene_portal_auto_create
+            )
+        )
+        if not clients:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self.sudo()._get_or_create_for_partners(clients)
+        except UserError as error:
+            for client in clients:
+                client.message_post(
+                    body=_("No client portal was created: %(reason)s", reason=error.args[0]),
+                    subtype_xmlid="mail.mt_note",
+                )
+
     # ------------------------------------------------------------------
     # Access links and the messages that carry them
     # ------------------------------------------------------------------
@@ -703,15 +727,30 @@ class SereneClientPortal(models.Model):
     def _get_portal_page_values(self):
         """Everything the portal home shows, in a fixed number of queries whatever the item count."""
         self.ensure_one()
-        items = self.env["serene.portal.item"].search([("portal_id", "=", self.id)])
-        # Prefetch what the template reads, in one query per model.
+        # The items with their columns in one query, then what the template reads of their files
+        # and upload kinds in one query per table (the page shows item names, not form titles).
+        items = self.env["serene.portal.item"].search_fetch([("portal_id", "=", self.id)])
         items.mapped("attachment_ids").mapped("name")
-        items.mapped("survey_id").mapped("title")
         items.mapped("accepted_kind_ids").mapped("extensions")
         todo = items.filtered(lambda i: i.item_type in TODO_TYPES and i.state != "completed")
         shared = items.filtered(lambda i: i.item_type in SHARED_TYPES)
         completed = items.filtered(lambda i: i.item_type in TODO_TYPES and i.state == "completed")
+        # A packet's pending items under its name, with its progress ("3 of 5 done").
+        todo_packets = []
+        for packet in todo.packet_id:
+            steps = items.filtered(lambda i, p=packet: i.packet_id == p and i.item_type in TODO_TYPES)
+            done = len(steps.filtered(lambda i: i.state == "completed"))
+            todo_packets.append(
+                {
+                    "packet": packet,
+                    "items": todo.filtered(lambda i, p=packet: i.packet_id == p),
+                    "done": done,
+                    "total": len(steps),
+                    "percent": 100 * done // len(steps),
+                }
+            )
         return {
+            "todo_packets": todo_packets,
             "portal": self,
             "client": self.partner_id,
             "company": self.company_id,
@@ -766,3 +805,41 @@ class SereneClientPortal(models.Model):
             self.env["serene.portal.activity"]._log(portal, "link_requested", actor="client")
             portal._send_access_link(now=True)
         return bool(portals)
+
+    def _alert_note_owner_risk(self, form_name, body=None):
+        """A client's answer is marked as a risk signal: the note owner gets an urgent to-do due
+        today and an email at once. The email names no form and no answer: it points to the
+        client's contact, where the record rules decide who reads the rest."""
+        for portal in self:
+            # sudo: mail.activity, mail.mail - the client's submission raises the alert
+            portal_sudo = portal.sudo()
+            if body:
+                portal_sudo.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+            owner = portal_sudo.partner_id.note_owner_id
+            if not owner:
+                continue
+            client = portal_sudo.partner_id
+            # In the note owner's language and time zone (today is their today).
+            owner_env = portal_sudo.with_context(lang=owner.lang, tz=owner.tz).env
+            message = owner_env._("A form completed by %(client)s needs your attention today.", client=client.name)
+            portal_sudo.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=fields.Date.context_today(portal_sudo.with_env(owner_env)),
+                user_id=owner.id,
+                summary=owner_env._("Urgent: %(form)s needs your attention today", form=form_name),
+                note=message,
+            )
+            if not owner.email:
+                continue
+            url = f"{portal_sudo.get_base_url()}/odoo/res.partner/{client.id}"
+            self.env["mail.mail"].sudo().create(
+                {
+                    "subject": owner_env._("Urgent: a client's form needs your attention today"),
+                    "email_to": owner.email_formatted,
+                    "email_from": portal_sudo.company_id.email_formatted
+                    or self.env.ref("base.user_root").email_formatted,
+                    "body_html": Markup("<p>%s</p><p><a href='%s'>%s</a></p>")
+                    % (message, url, owner_env._("Open the client's contact")),
+                    "auto_delete": True,
+                }
+            ).send_after_commit()

@@ -12,6 +12,8 @@ EVENT_TYPES = [
     ("form_started", "Form started"),
     ("form_completed", "Form completed"),
     ("document_uploaded", "Document uploaded"),
+    ("request_closed", "Document request complete"),
+    ("consent_signed", "Consent signed"),
     ("upload_rejected", "Upload rejected"),
     ("resource_downloaded", "Resource downloaded"),
     ("portal_viewed", "Portal viewed"),
@@ -52,7 +54,9 @@ class SerenePortalActivity(models.Model):
     event_type = fields.Selection(EVENT_TYPES, required=True, readonly=True)
     # Empty for the practice's own events (an export, a retention clean-up).
     portal_id = fields.Many2one("serene.client.portal", ondelete="cascade", readonly=True)
-    partner_id = fields.Many2one(related="portal_id.partner_id", string="Client", store=True, index=True)
+    partner_id = fields.Many2one(
+        related="portal_id.partner_id", string="Client", store=True, index=True, precompute=True
+    )
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     item_id = fields.Many2one("serene.portal.item", readonly=True, ondelete="set null", index="btree_not_null")
     user_id = fields.Many2one("res.users", string="Staff User", readonly=True)
@@ -67,7 +71,13 @@ class SerenePortalActivity(models.Model):
     user_agent = fields.Char(readonly=True)
     key_fingerprint = fields.Char(readonly=True, help="Start of the access key's hash, never the key.")
 
-    _portal_type_at_idx = models.Index("(portal_id, event_type, event_at)")
+    # The 7-day windows of the activity panel and the Clients list (_get_activity_summaries),
+    # read from the index alone.
+    _portal_type_at_idx = models.Index("(portal_id, event_type, event_at) INCLUDE (actor, result)")
+    # What the client did since the previous run of _cron_refresh_engagement.
+    _client_ok_at_idx = models.Index(
+        "(event_at) INCLUDE (portal_id, event_type) WHERE actor = 'client' AND result = 'ok'"
+    )
 
     def write(self, vals):
         if self:

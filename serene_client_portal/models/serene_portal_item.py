@@ -1,9 +1,12 @@
+import base64
+import binascii
 import logging
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, is_html_empty
+from odoo.tools.pdf import merge_pdf
 
 from ..tools import clamd_instream, image_pixels, name_for_type, sanitize_filename, sniff_mimetype
 
@@ -16,6 +19,7 @@ ITEM_TYPES = [
     ("resource", "Resource"),
     ("link", "Link"),
     ("instructions", "Instructions"),
+    ("consent", "Consent"),
 ]
 FORM_TYPES = ("intake_form", "assessment")
 MAX_FILES_PER_UPLOAD = 10
@@ -46,6 +50,11 @@ class SerenePortalItem(models.Model):
             "completed_at",
             "assigned_at",
             "added_by_id",
+            "packet_id",
+            "signed_by",
+            "signed_at",
+            "signed_ip",
+            "signature",
         }
     )
 
@@ -77,6 +86,7 @@ class SerenePortalItem(models.Model):
     )
     user_input_id = fields.Many2one("survey.user_input", string="Answers", readonly=True, copy=False)
     score = fields.Float(related="user_input_id.scoring_percentage", string="Score (%)")
+    serene_risk_flag = fields.Boolean(related="user_input_id.serene_risk_flag", string="Risk Signal")
     url = fields.Char(string="Link")
     description = fields.Html(string="Instructions", sanitize=True, sanitize_overridable=False)
     accepted_kind_ids = fields.Many2many(
@@ -93,6 +103,12 @@ class SerenePortalItem(models.Model):
         string="Files",
     )
     due_date = fields.Date()
+    packet_id = fields.Many2one("serene.portal.packet", readonly=True, index="btree_not_null", ondelete="set null")
+    # A consent: who signed, when and from where (the signed PDF is among the item's files).
+    signed_by = fields.Char(readonly=True, copy=False)
+    signed_at = fields.Datetime(readonly=True, copy=False)
+    signed_ip = fields.Char(string="Signed From", readonly=True, copy=False)
+    signature = fields.Image(readonly=True, copy=False, attachment=True, max_width=1024, max_height=512)
     assigned_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     completed_at = fields.Datetime(readonly=True, copy=False)
     added_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
@@ -106,6 +122,10 @@ class SerenePortalItem(models.Model):
                 self._validate_url(item.url)
             if item.item_type == "document_request" and not item.accepted_kind_ids:
                 raise ValidationError(_("Document request “%(title)s” accepts no kind of file.", title=item.name))
+            if item.item_type == "consent" and is_html_empty(item.description) and not item.attachment_ids:
+                raise ValidationError(
+                    _("Consent “%(title)s” needs the document to sign: a text or a PDF.", title=item.name)
+                )
 
     @api.model
     def _validate_url(self, url):
@@ -186,6 +206,14 @@ class SerenePortalItem(models.Model):
         """Take the item out of the client's portal (archived: its history stays)."""
         self.write({"active": False})
         self.env["serene.portal.activity"]._log(self.portal_id, "item_removed", items=self)
+        return True
+
+    def action_mark_received(self):
+        """Staff have every file they asked for: the request closes on the client's portal."""
+        self.env["serene.client.portal"]._check_access_level(self.partner_id, need="owner")
+        requests = self.filtered(lambda item: item.item_type == "document_request")
+        done = requests._mark_completed()
+        self.env["serene.portal.activity"]._log(done.portal_id, "request_closed", items=done)
         return True
 
     def action_open_record(self):
@@ -295,8 +323,13 @@ class SerenePortalItem(models.Model):
                     ]
                 )
             )
+            attachments._serene_seal()
             self.write({"attachment_ids": [(4, attachment.id) for attachment in attachments]})
-            self._mark_completed()
+            # The request stays open for more files (the back of the card, a second page) until
+            # the client says it is complete or staff mark it received.
+            if self.state == "assigned":
+                # sudo: the state is a system field, moved by the client's own progress
+                self.sudo().state = "in_progress"
             self.env["serene.portal.activity"]._log(
                 self.portal_id,
                 "document_uploaded",
@@ -314,6 +347,80 @@ class SerenePortalItem(models.Model):
                 ),
             )
         return attachments
+
+    def _portal_mark_done(self, link=None):
+        """The client says a document request is complete: no more uploads to it."""
+        self.ensure_one()
+        if self.item_type != "document_request" or not self.attachment_ids:
+            raise UserError(_("Upload at least one file before marking this request as done."))
+        if self._mark_completed():
+            self.env["serene.portal.activity"]._log(
+                self.portal_id, "request_closed", items=self, actor="client", link=link
+            )
+
+    def _portal_sign(self, name, signature, ip_address=None, link=None):
+        """The client signs a consent with Odoo's portal signature (``signature``: a base64 PNG):
+        the signed PDF (the document, the signature, name, date and time, IP address) is sealed
+        and kept on the client's record, the item completes and the note owner is told."""
+        self.ensure_one()
+        name = (name or "").strip()
+        if self.item_type != "consent" or self.state == "completed":
+            raise UserError(_("This consent is already signed."))
+        if not name or len(name) > 128:
+            raise UserError(_("Please type your full name to sign."))
+        try:
+            image = base64.b64decode(signature or "", validate=True)
+        except (binascii.Error, ValueError):
+            image = b""
+        if sniff_mimetype(image) != "image/png":
+            raise UserError(_("Please draw or type your signature before signing."))
+        # sudo: the signature fields are system fields, written by the client's own signing
+        self.sudo().write(
+            {
+                "signed_by": name,
+                "signed_at": fields.Datetime.now(),
+                "signed_ip": ip_address,
+                "signature": base64.b64encode(image),
+            }
+        )
+        pdf = self._render_signed_consent()
+        # sudo: ir.attachment - the client is an anonymous visitor
+        signed = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": _("Signed consent - %(title)s.pdf", title=self.name),
+                    "raw": pdf,
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
+        )
+        signed._serene_seal()
+        self.write({"attachment_ids": [(4, signed.id)]})
+        self._mark_completed()
+        self.env["serene.portal.activity"]._log(self.portal_id, "consent_signed", items=self, actor="client", link=link)
+        self.portal_id._notify_note_owner(
+            _("Consent signed: %(title)s", title=self.name),
+            note=_("%(client)s signed this consent in their portal.", client=self.partner_id.name),
+        )
+        return signed
+
+    def _render_signed_consent(self):
+        """The signed PDF: the consent's own PDF pages, if it has any, then the signature page."""
+        # sudo: ir.actions.report - rendered for the client, an anonymous visitor
+        Report = self.env["ir.actions.report"].sudo()
+        page, _kind = Report._render_qweb_pdf("serene_client_portal.action_report_signed_consent", self.ids)
+        documents = [
+            attachment.raw
+            for attachment in self.sudo().attachment_ids
+            if attachment.mimetype == "application/pdf" and not attachment.serene_sha256
+        ]
+        if documents and page.startswith(b"%PDF"):
+            return merge_pdf([*documents, page])
+        return page
 
     def _check_upload(self, files):
         """[(name, data, mimetype)] for ``files`` ([(filename, data)]) when every one may be

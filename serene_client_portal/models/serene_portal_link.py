@@ -6,6 +6,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
+from odoo.tools import SQL
 
 CODE_MINUTES = 10
 MAX_FAILED_CHECKS = 5
@@ -136,6 +137,44 @@ class SerenePortalLink(models.Model):
         ):
             return self.sudo().browse()
         return link_sudo
+
+    @api.model
+    def _find_valid_counted(self, key, address):
+        """``(allowed, link_sudo)``: ``_find_valid`` counted as a key lookup from ``address`` (an
+        IPv4 address or IPv6 /64), and refused once the address used up its failed lookups.
+
+        The lookup and its count are one statement (``serene.portal.throttle._take_unless``):
+        a good key is not counted and costs one round trip; unknown, revoked and expired keys
+        are counted alike and take the same path."""
+        Throttle = self.env["serene.portal.throttle"].sudo()
+        empty = self.sudo().browse()
+        if not key or len(key) > 128:
+            return Throttle._take("key", address), empty
+        digest = hash_key(key)
+        # The SQL twin of _find_valid's checks; the recordset's checks below stay the authority.
+        probe = SQL(
+            """
+            SELECT link.id FROM serene_portal_link link
+              JOIN serene_client_portal portal ON portal.id = link.portal_id
+             WHERE link.key_hash = %s AND link.revoked_at IS NULL
+               AND (link.expires_at IS NULL OR link.expires_at > %s) AND portal.active
+            """,
+            digest,
+            fields.Datetime.now(),
+        )
+        allowed, link_id = Throttle._take_unless("key", address, probe)
+        if not allowed or not link_id:
+            return allowed, empty
+        # sudo: the visitor is anonymous; only the key's hash found the link
+        link_sudo = self.sudo().browse(link_id)
+        if (
+            hmac.compare_digest(link_sudo.key_hash, digest)
+            and link_sudo._get_state() == "valid"
+            and link_sudo.portal_id.active
+        ):
+            return True, link_sudo
+        # Changed since the statement (revoked or expired this instant): a failed lookup after all.
+        return Throttle._take("key", address), empty
 
     def _opens_answer(self, answer, verified):
         """Whether a visitor who came with this link may take or review ``answer``: the link is

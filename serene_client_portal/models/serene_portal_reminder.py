@@ -17,24 +17,23 @@ class SereneClientPortal(models.Model):
     def _cron_send_reminders(self):
         """Remind clients of pending forms and document requests, in batches of clients. Each
         batch queues its messages and marks its items in one transaction: a run that is stopped
-        and started again reminds nobody twice."""
-        done = self.browse()
-        while True:
-            portals = self._get_portals_to_remind(exclude=done)[:BATCH]
-            if not portals:
-                return
+        and started again reminds nobody twice. Odoo is told how many clients are due, so a run
+        out of time is followed at once by another, not an hour later."""
+        Cron = self.env["ir.cron"]
+        due = self._get_portals_to_remind()
+        Cron._commit_progress(remaining=len(due))
+        for start in range(0, len(due), BATCH):
+            portals = due[start : start + BATCH]
             portals._send_reminders()
-            done |= portals
-            if self.env["ir.cron"]._commit_progress(len(portals)) <= 0:
+            if Cron._commit_progress(len(portals)) <= 0:
                 return
 
     @api.model
-    def _get_portals_to_remind(self, exclude=None):
+    def _get_portals_to_remind(self):
         """Portals with an item due for a reminder: N days after it was assigned (or last
-        reminded), or before the client's next appointment, at most K times an item. Portals in
-        ``exclude`` were looked at earlier in the run (a client who opted out stays due)."""
+        reminded), or before the client's next appointment, at most K times an item."""
         items = self.env["serene.portal.item"].sudo()._get_items_to_remind()
-        return items.portal_id.sorted("id") - (exclude or self.browse())
+        return items.portal_id.sorted("id")
 
     def _send_reminders(self, items=None):
         """One reminder per portal for its due items (or ``items``), by email and, when the
@@ -99,6 +98,8 @@ class SerenePortalItem(models.Model):
                 ("item_type", "in", TODO_TYPES),
                 ("state", "!=", "completed"),
                 ("reminder_count", "<", company.serene_reminder_max),
+                # A discharged client's (archived) portal sends nothing.
+                ("portal_id.active", "=", True),
             ]
             if portals is not None:
                 base.append(("portal_id", "in", portals.ids))

@@ -10,7 +10,7 @@ from odoo.tools import SQL
 # What is limited, per address (an IPv4 address or an IPv6 /64) or per email:
 # scope -> (attempts allowed in the window, window, lockout once over)
 LIMITS = {
-    "key": (10, timedelta(minutes=10), timedelta(minutes=15)),  # failed or in-flight key lookups
+    "key": (10, timedelta(minutes=10), timedelta(minutes=15)),  # failed key lookups
     "verify": (5, timedelta(minutes=30), timedelta(minutes=30)),  # failed identity checks
     "link_ip": (5, timedelta(hours=1), timedelta(hours=1)),  # "Email me a new link" from one address
     "link_email": (1, timedelta(minutes=10), timedelta(minutes=10)),  # ... for one email address
@@ -56,30 +56,71 @@ class SerenePortalThrottle(models.Model):
     def _take(self, scope, key, amount=1):
         """Count ``amount`` attempts for (scope, key) and return whether they are allowed: one
         atomic upsert, committed at once, whatever the request does next."""
-        limit, window, lockout = LIMITS[scope]
+        now = fields.Datetime.now()
+        row_id, count, blocked_until = self._execute_apart(self._count_query(scope, key, now, amount))
+        return self._settle(scope, now, row_id, count, blocked_until)
+
+    @api.model
+    def _take_unless(self, scope, key, probe):
+        """Count one attempt for (scope, key) unless ``probe`` finds what the attempt asked for,
+        in one atomic statement committed at once: ``(allowed, found)``, ``found`` being the id
+        that ``probe`` (an SQL query of one id column) returned, only when allowed.
+
+        Used for key lookups, so that a good key costs one round trip instead of a take and a
+        give-back. The rule stays the one of ``_take`` followed by a give-back for a good key:
+        every attempt needs a free slot, and only a failed one keeps it. The probe and the count
+        are one statement on the counter's row, which concurrent attempts update one after the
+        other (a concurrent update retries the statement, see ``_execute_apart``). So each
+        attempt is decided on the count left by all the attempts before it, and the same way
+        whether its key was good or not: once the failed lookups of the window are used up, a
+        good key and a random one get the same refusal, and the probe's result is dropped. A
+        parallel burst of random keys therefore gets at most the allowed answers, as before."""
         now = fields.Datetime.now()
         query = SQL(
             """
+            WITH probe AS (%(probe)s LIMIT 1), counted AS (%(count)s)
+            SELECT counted.id, counted.count, counted.blocked_until, (SELECT id FROM probe) FROM counted
+            """,
+            probe=probe,
+            count=self._count_query(scope, key, now, SQL("CASE WHEN EXISTS (SELECT 1 FROM probe) THEN 0 ELSE 1 END")),
+        )
+        row_id, count, blocked_until, found = self._execute_apart(query)
+        # A good key's slot is given back in the same statement: decided as if it were taken.
+        allowed = self._settle(scope, now, row_id, count + (1 if found else 0), blocked_until)
+        return allowed, found if allowed else None
+
+    @api.model
+    def _count_query(self, scope, key, now, amount):
+        """The atomic upsert counting ``amount`` (a number or an SQL expression) attempts for
+        (scope, key), restarting a window that is over: returns (id, count, blocked_until)."""
+        _limit, window, _lockout = LIMITS[scope]
+        over = SQL(
+            """serene_portal_throttle.window_start < %(since)s
+               AND (serene_portal_throttle.blocked_until IS NULL OR serene_portal_throttle.blocked_until < %(now)s)""",
+            since=now - window,
+            now=now,
+        )
+        return SQL(
+            """
             INSERT INTO serene_portal_throttle (scope, key, window_start, count)
-                 VALUES (%(scope)s, %(key)s, %(now)s, %(amount)s)
+                 SELECT %(scope)s, %(key)s, %(now)s, %(amount)s
             ON CONFLICT (scope, key) DO UPDATE SET
-                 window_start = CASE WHEN serene_portal_throttle.window_start < %(since)s
-                                      AND (serene_portal_throttle.blocked_until IS NULL
-                                           OR serene_portal_throttle.blocked_until < %(now)s)
-                                     THEN %(now)s ELSE serene_portal_throttle.window_start END,
-                 count = CASE WHEN serene_portal_throttle.window_start < %(since)s
-                               AND (serene_portal_throttle.blocked_until IS NULL
-                                    OR serene_portal_throttle.blocked_until < %(now)s)
-                              THEN %(amount)s ELSE serene_portal_throttle.count + %(amount)s END
+                 window_start = CASE WHEN %(over)s THEN %(now)s ELSE serene_portal_throttle.window_start END,
+                 count = CASE WHEN %(over)s THEN 0 ELSE serene_portal_throttle.count END + EXCLUDED.count
               RETURNING id, count, blocked_until
             """,
             scope=scope,
             key=key,
             now=now,
-            since=now - window,
             amount=amount,
+            over=over,
         )
-        row_id, count, blocked_until = self._execute_apart(query)
+
+    @api.model
+    def _settle(self, scope, now, row_id, count, blocked_until):
+        """Whether an attempt that brought the count to ``count`` is allowed; the address is
+        locked out once over the limit."""
+        limit, _window, lockout = LIMITS[scope]
         if blocked_until and blocked_until >= now:
             return False
         if count > limit:

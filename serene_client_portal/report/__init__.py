@@ -1,1 +1,2 @@
 from . import serene_access_letter_report
+from . import serene_answers_report

@@ -17,3 +17,5 @@ from . import test_links_and_delivery
 from . import test_reminders
 from . import test_notifications
 from . import test_access_letter
+from . import test_clinical_workflow
+from . import test_assessments

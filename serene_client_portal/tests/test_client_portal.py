@@ -374,7 +374,7 @@ class TestClientPortal(SereneTransactionCase):
         self.assertNotIn("<", attachments[0].name)
         self.assertNotIn("/", attachments[0].name)
         self.assertTrue(attachments[0].name.endswith(".pdf"))
-        self.assertEqual(request.state, "completed")
+        self.assertEqual(request.state, "in_progress", "open for more files until the client says it is complete")
         client = self.client.with_user(self.user_owner)
         self.assertEqual(client.serene_record_attachment_ids, attachments)
         self.assertEqual(attachments.with_user(self.user_owner).read(["name"])[0]["name"], attachments[0].name)

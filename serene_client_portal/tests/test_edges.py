@@ -86,6 +86,7 @@ class TestEdgesInProcess(SereneTransactionCase):
     def test_a_completed_request_refuses_more_files(self):
         request = self._add(item_type="document_request", name="ID", accepted_kind_ids=self._kinds("pdf"))
         request.sudo()._portal_upload([("id.pdf", PDF_BYTES)])
+        request.sudo()._portal_mark_done()
         with self.assertRaisesRegex(UserError, "already complete"):
             request.sudo()._portal_upload([("again.pdf", PDF_BYTES)])
         self.assertEqual(len(request.attachment_ids), 1)

@@ -198,7 +198,7 @@ class TestPortalHttp(SereneCase, HttpCase):
         response = self._upload(self.request_item, [("scan.png", PNG_BYTES), ("letter.pdf", PDF_BYTES)])
         self.assertEqual(response.status_code, 303, response.text[:500])
         self.assertEqual(len(self.request_item.attachment_ids), 2)
-        self.assertEqual(self.request_item.state, "completed")
+        self.assertEqual(self.request_item.state, "in_progress")
         self.assertIn("document_uploaded", self.portal.activity_log_ids.mapped("event_type"))
         page = self._get(f"/portal/{self.key}").text
         self.assertIn("scan.png", page)

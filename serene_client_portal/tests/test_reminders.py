@@ -90,6 +90,13 @@ class TestReminders(SereneTransactionCase):
         self.assertEqual(len(self._mails(form.portal_id)), before)
         self.assertEqual(form.reminder_count, 0)
 
+    def test_never_to_a_discharged_client(self):
+        form = self._add(item_type="intake_form")
+        self._backdate(form, 4)
+        form.portal_id.sudo().active = False
+        self._run()
+        self.assertEqual(form.reminder_count, 0)
+
     def test_staff_send_one_now(self):
         form = self._add(item_type="intake_form")
         before = len(self._mails(form.portal_id))
@@ -118,7 +125,12 @@ class TestReminders(SereneTransactionCase):
         cr = self.env.cr
         calls = []
 
+        announced = []
+
         def stopped_after_first_batch(cron_self, processed=0, **kwargs):
+            if not processed:
+                announced.append(kwargs.get("remaining"))
+                return 60.0
             calls.append(processed)
             if len(calls) == 1:
                 self.env.flush_all()
@@ -138,6 +150,7 @@ class TestReminders(SereneTransactionCase):
         cr.execute("ROLLBACK TO SAVEPOINT serene_committed")  # the second batch dies with the process
         self.env.invalidate_all(flush=False)
         self.assertEqual(calls, [200, 200])
+        self.assertGreaterEqual(announced[0], 400, "Odoo is told how many clients are due: it runs again at once")
         reminded = self.env["mail.mail"].sudo().search([("serene_portal_id", "in", clients.client_portal_id.ids)])
         self.assertTrue(150 <= len(reminded) <= 200, "the first batch (200 clients, demo ones included) went out")
         self._run()

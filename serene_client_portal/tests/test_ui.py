@@ -83,3 +83,92 @@ class TestClientPortalTours(TourCase):
         self.assertEqual(answer.user_input_line_ids.value_char_box, '"><svg onload=alert(1)>')
         self.assertEqual(portal.get_activity_summary()["state"], "active")
         self.run_tour(self.clients_url, "serene_note_owner_sees_records", "t_owner")
+
+
+@tagged("post_install", "-at_install", "serene")
+class TestClinicalWorkflowTour(TourCase):
+    browser_size = "375x740"
+    touch_enabled = True
+
+    @classmethod
+    def _make_phq9(cls):
+        scale = ["Not at all", "Several days", "More than half the days", "Nearly every day"]
+
+        def question(number):
+            return (
+                0,
+                0,
+                {
+                    "title": f"PHQ item {number}.",
+                    "question_type": "simple_choice",
+                    "constr_mandatory": True,
+                    "suggested_answer_ids": [
+                        (0, 0, {"value": label, "answer_score": score, "serene_risk_signal": number == 9 and score > 0})
+                        for score, label in enumerate(scale)
+                    ],
+                },
+            )
+
+        return cls.env["survey.survey"].create(
+            {
+                "title": "PHQ-9",
+                "serene_form_kind": "assessment",
+                "access_mode": "token",
+                "users_login_required": False,
+                "questions_layout": "one_page",
+                "scoring_type": "scoring_without_answers",
+                "scoring_success_min": 0,
+                "question_and_page_ids": [question(n) for n in range(1, 10)],
+                "serene_severity_band_ids": [
+                    (0, 0, {"name": "Minimal", "min_score": 0, "max_score": 4}),
+                    (0, 0, {"name": "Mild", "min_score": 5, "max_score": 9}),
+                ],
+            }
+        )
+
+    def test_packet_consent_phq9_and_two_files_on_a_phone(self):
+        phq9 = self._make_phq9()
+        packet = self.env["serene.portal.packet"].create(
+            {
+                "name": "New client intake",
+                "line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "item_type": "consent",
+                            "name": "Consent to treatment",
+                            "description": "<p>I agree to take part in therapy.</p>",
+                        },
+                    ),
+                    (0, 0, {"item_type": "assessment", "name": "PHQ-9", "survey_id": phq9.id}),
+                    (
+                        0,
+                        0,
+                        {
+                            "item_type": "document_request",
+                            "name": "Insurance card",
+                            "accepted_kind_ids": self._kinds("pdf", "image"),
+                        },
+                    ),
+                ],
+            }
+        )
+        self.env["serene.portal.add.item"].with_user(self.user_owner).create(
+            {"partner_id": self.client.id, "packet_ids": [(6, 0, packet.ids)]}
+        ).action_add()
+        portal = self.client.client_portal_id
+        key = portal._new_access_url().rsplit("/", 1)[1]
+        self.run_tour(f"/portal/{key}", "serene_client_packet_on_phone", None)
+        items = portal.item_ids
+        self.assertEqual(set(items.mapped("state")), {"completed"})
+        answer = items.filtered(lambda i: i.survey_id == phq9).user_input_id
+        self.assertTrue(answer.serene_risk_flag)
+        todo = portal.activity_ids.filtered(lambda a: a.summary.startswith("Urgent"))
+        self.assertEqual(todo.user_id, self.user_owner)
+        files = self.client.with_user(self.user_owner).serene_record_attachment_ids
+        self.assertEqual(len(files), 3, "the signed consent and both sides of the card")
+        self.assertEqual(set(files.mapped("serene_seal_state")), {"verified"})
+        self.browser_size = "1366x768"
+        self.touch_enabled = False
+        self.run_tour(self.clients_url, "serene_note_owner_sees_clinical_records", "t_owner")

@@ -10,6 +10,7 @@ class SerenePortalAddItem(models.TransientModel):
     _description = "Add Items to a Client Portal"
 
     partner_id = fields.Many2one("res.partner", string="Client", required=True, readonly=True)
+    packet_ids = fields.Many2many("serene.portal.packet", string="Intake Packets")
     survey_ids = fields.Many2many(
         "survey.survey",
         string="Intake Forms & Assessments",
@@ -35,6 +36,7 @@ class SerenePortalAddItem(models.TransientModel):
             dict(base, item_type=survey.serene_form_kind or "intake_form", survey_id=survey.id, name=survey.title)
             for survey in self.survey_ids
         ]
+        vals_list += self.packet_ids._prepare_item_vals(self.partner_id)
         vals_list += [
             dict(
                 base,
@@ -74,7 +76,7 @@ class SerenePortalAddItem(models.TransientModel):
         self.env["serene.client.portal"]._check_access_level(self.partner_id, need="owner")
         vals_list = self._prepare_item_vals()
         if not vals_list:
-            raise UserError(_("Pick at least one form, file, request, link or instructions to add."))
+            raise UserError(_("Pick at least one packet, form, file, request, link or instructions to add."))
         items = self.env["serene.portal.item"].with_context(serene_notify_client=self.notify_client).create(vals_list)
         return {
             "type": "ir.actions.client",

@@ -182,6 +182,15 @@ tours.add("serene_client_visit", {
             expectUnloadPage: true,
         },
         {
+            content: "The request stays open for more files until the client says it is complete",
+            trigger: ".o_serene_item:contains('ID card') .o_serene_sent_files:contains('id-card.pdf')",
+        },
+        {
+            trigger: ".o_serene_item:contains('ID card') .o_serene_request_done",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
             content: "Both are under Completed",
             trigger: ".o_serene_completed .o_serene_completed_item:contains('ID card')",
         },
