@@ -33,10 +33,13 @@ def demo_records(db, addons_path):
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         ids = {
             name: env.ref(f"serene_client_portal.client_{name}").id
-            for name in ("avery", "jordan", "taylor", "casey", "morgan")
+            for name in ("avery", "jordan", "taylor", "casey", "morgan", "drew", "quinn")
         }
-        key = env.ref("serene_client_portal.client_jordan").client_portal_id._new_access_url().rsplit("/", 1)[1]
-    return ids, key
+        keys = {
+            name: env.ref(f"serene_client_portal.client_{name}").client_portal_id._new_access_url().rsplit("/", 1)[1]
+            for name in ("jordan", "quinn")
+        }
+    return ids, keys
 
 
 def authenticate(base, db, login):
@@ -122,7 +125,7 @@ def main():
     parser.add_argument("--url", default="http://localhost:8069")
     parser.add_argument("--addons-path", required=True)
     args = parser.parse_args()
-    ids, key = demo_records(args.db, args.addons_path)
+    ids, keys = demo_records(args.db, args.addons_path)
     OUT.mkdir(parents=True, exist_ok=True)
     browser = Browser()
     try:
@@ -146,6 +149,15 @@ def main():
                 None,
             ),
             ("maya", "jordan", "add-item-dialog.png", portal_tab, ".o_serene_portal_add", ".modal .o_form_view", None),
+            (
+                "leo",
+                "drew",
+                "records-flagged-assessment.png",
+                "Records",
+                ".o_field_widget[name=serene_record_input_ids] .o_data_row.text-danger",
+                None,
+                None,
+            ),
         ]
         for login, client, filename, tab, selector, dialog, height in shots:
             browser.call("Network.clearBrowserCookies")
@@ -173,9 +185,12 @@ def main():
             browser.shot(OUT / filename, height=height or 900)
         browser.call("Network.clearBrowserCookies")
         browser.call("Emulation.setDeviceMetricsOverride", width=360, height=780, deviceScaleFactor=1, mobile=True)
-        browser.call("Page.navigate", url=f"{args.url}/portal/{key}")
+        browser.call("Page.navigate", url=f"{args.url}/portal/{keys['jordan']}")
         browser.wait_for(".o_serene_todo")
         browser.shot(OUT / "client-portal-phone.png", width=360, height=780, mobile=True)
+        browser.call("Page.navigate", url=f"{args.url}/portal/{keys['quinn']}")
+        browser.wait_for(".o_serene_packet")
+        browser.shot(OUT / "client-packet-phone.png", width=360, height=780, mobile=True)
     finally:
         browser.close()
 

@@ -69,6 +69,7 @@
             "serene_client_portal/static/tests/tours/**/*",
         ],
     },
+    "uninstall_hook": "uninstall_hook",
     "application": True,
     "installable": True,
 }

@@ -35,7 +35,8 @@ def test_install_uninstall_reinstall(fresh_db):
 
     run_odoo("-d", fresh_db, "-i", MODULE, "--stop-after-init", "--http-interface=127.0.0.1")
     assert module_state(fresh_db) == "installed"
-    assert psql(fresh_db, "SELECT count(*) FROM serene_portal_item") == "13"
+    # 13 demo items, and the intake packet (5 items) for Quinn and for Drew, plus Quinn's GAD-7.
+    assert psql(fresh_db, "SELECT count(*) FROM serene_portal_item") == "24"
 
 
 def test_upgrade_keeps_data(fresh_db):

@@ -144,6 +144,11 @@ tours.add("serene_note_owner_sees_clinical_records", {
                 ".o_field_widget[name=serene_record_input_ids] .o_data_row:contains('PHQ-9'):contains('Verified'):has(.fa-flag)",
         },
         {
+            content: "The scored PDF for the chart",
+            trigger:
+                ".o_field_widget[name=serene_record_input_ids] .o_data_row:contains('PHQ-9') button[name=action_serene_print_pdf]",
+        },
+        {
             content: "The signed consent, verified",
             trigger:
                 ".o_field_widget[name=serene_record_attachment_ids] .o_data_row:contains('Signed consent - Consent to treatment'):contains('Verified')",
