@@ -126,6 +126,13 @@ class ClientPortal(http.Controller):
         )
         return values
 
+    def _home_with_error(self, portal_sudo, portal_key, error, item_sudo, **extra):
+        """The portal home again, the refusal shown at the item it is about; nothing typed is lost."""
+        values = self._home_values(
+            portal_sudo._get_portal_page_values(), portal_key, error=error.args[0], error_item_id=item_sudo.id, **extra
+        )
+        return self._render("serene_client_portal.portal_home", values, status=400)
+
     # ------------------------------------------------------------------
     # Client routes
     # ------------------------------------------------------------------
@@ -197,14 +204,7 @@ class ClientPortal(http.Controller):
         try:
             item_sudo._portal_upload(files, note=note, link=link_sudo, submission=kw.get("submission"))
         except (UserError, ValidationError) as error:
-            values = self._home_values(
-                portal_sudo._get_portal_page_values(),
-                portal_key,
-                error=error.args[0],
-                error_item_id=item_sudo.id,
-                kept_note=note or "",
-            )
-            return self._render("serene_client_portal.portal_home", values, status=400)
+            return self._home_with_error(portal_sudo, portal_key, error, item_sudo, kept_note=note or "")
         return self._respond(
             request.redirect(f"/portal/{portal_key}?uploaded={item_sudo.id}#item-{item_sudo.id}", local=True)
         )
@@ -251,10 +251,7 @@ class ClientPortal(http.Controller):
         try:
             item_sudo._portal_mark_done(link=link_sudo)
         except UserError as error:
-            values = self._home_values(
-                portal_sudo._get_portal_page_values(), portal_key, error=error.args[0], error_item_id=item_sudo.id
-            )
-            return self._render("serene_client_portal.portal_home", values, status=400)
+            return self._home_with_error(portal_sudo, portal_key, error, item_sudo)
         return self._respond(request.redirect(f"/portal/{portal_key}?done=request", local=True))
 
     @http.route(

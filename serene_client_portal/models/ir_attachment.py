@@ -3,6 +3,11 @@ import hashlib
 from odoo import api, fields, models
 
 
+def seal(data):
+    """The SHA-256 a client's file is stored with, from the bytes as received."""
+    return hashlib.sha256(data).hexdigest()
+
+
 class IrAttachment(models.Model):
     _inherit = "ir.attachment"
 
@@ -23,12 +28,5 @@ class IrAttachment(models.Model):
                 continue
             # sudo: the bytes are read to be hashed, the caller already reads the record; never
             # their size, which is what the web client's bin_size context would give
-            digest = hashlib.sha256(attachment.sudo().with_context(bin_size=False).raw or b"").hexdigest()
+            digest = seal(attachment.sudo().with_context(bin_size=False).raw or b"")
             attachment.serene_seal_state = "verified" if digest == attachment.serene_sha256 else "changed"
-
-    def _serene_seal(self):
-        """Store each file's SHA-256 as it is now."""
-        for attachment in self:
-            # sudo: the seal is written by the system, for whoever stored the file
-            raw = attachment.sudo().with_context(bin_size=False).raw or b""
-            attachment.sudo().serene_sha256 = hashlib.sha256(raw).hexdigest()

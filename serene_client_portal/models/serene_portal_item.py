@@ -9,6 +9,7 @@ from odoo.tools import SQL, is_html_empty
 from odoo.tools.pdf import merge_pdf
 
 from ..tools import clamd_instream, image_pixels, name_for_type, sanitize_filename, sniff_mimetype
+from .ir_attachment import seal
 
 _logger = logging.getLogger(__name__)
 
@@ -318,12 +319,12 @@ class SerenePortalItem(models.Model):
                             "res_model": self._name,
                             "res_id": self.id,
                             "description": note and note[:1000],
+                            "serene_sha256": seal(data),
                         }
                         for name, data, mimetype in checked
                     ]
                 )
             )
-            attachments._serene_seal()
             self.write({"attachment_ids": [(4, attachment.id) for attachment in attachments]})
             # The request stays open for more files (the back of the card, a second page) until
             # the client says it is complete or staff mark it received.
@@ -395,10 +396,10 @@ class SerenePortalItem(models.Model):
                     "mimetype": "application/pdf",
                     "res_model": self._name,
                     "res_id": self.id,
+                    "serene_sha256": seal(pdf),
                 }
             )
         )
-        signed._serene_seal()
         self.write({"attachment_ids": [(4, signed.id)]})
         self._mark_completed()
         self.env["serene.portal.activity"]._log(self.portal_id, "consent_signed", items=self, actor="client", link=link)
