@@ -16,6 +16,7 @@ import uuid
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg2
 import pytest
 from conftest import ODOO, free_port, psql, run_odoo
 
@@ -188,6 +189,26 @@ def test_a_burst_of_random_keys_gets_at_most_ten_lookups(server):
     looked_up = [status for status in statuses if status != 429]
     assert len(looked_up) <= 10, statuses
     assert statuses.count(429) >= 50
+
+
+def test_a_good_key_does_not_wait_on_its_address_counter(server):
+    """The clients behind one address (a clinic's wifi, a carrier's NAT) do not queue on its
+    counter: a good key reads it, and only failed lookups write to it."""
+    port, db, data = server
+    client = Client(port, "127.0.0.14")
+    assert client.request("GET", f"/portal/{uuid.uuid4().hex}")[0] == 303  # the address has a counter now
+    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr, ThreadPoolExecutor(1) as pool:
+        try:
+            cr.execute("SELECT id FROM serene_portal_throttle WHERE key = '127.0.0.14' FOR UPDATE")
+            assert cr.fetchone(), "the failed lookup was counted"
+            visit = pool.submit(client.request, "GET", f"/portal/{data['files']['key']}")
+            try:
+                status, _page = visit.result(timeout=15)
+            except TimeoutError:
+                pytest.fail("a good key waited for the lock on its address's counter")
+        finally:
+            conn.rollback()
+    assert status == 200
 
 
 def test_forged_forwarding_headers_change_nothing_without_proxy_mode(server):

@@ -58,6 +58,8 @@ class ClientPortal(http.Controller):
             raise AccessError(_("This link is not valid."))
         link_sudo._touch()
         portal_sudo = link_sudo.portal_id
+        # The client's pages give dates and times in the client's time zone.
+        request.update_context(tz=portal_sudo.partner_id.tz or "UTC")
         if verified and link_sudo._identity_check_required() and not visit.is_verified(link_sudo):
             raise IdentityCheckRequired(portal_sudo, link_sudo)
         return portal_sudo, link_sudo
@@ -107,7 +109,10 @@ class ClientPortal(http.Controller):
         return response
 
     def _render(self, template, values, status=200):
-        return self._respond(request.render(template, values, status=status))
+        # Rendered at once into bytes: the answer has a Content-Length (a lazy answer holding
+        # non-ASCII text goes without one, and the client reads until the connection closes).
+        html = request.render(template, values, lazy=False)
+        return self._respond(request.make_response(html, status=status))
 
     def _item_not_found(self, portal_sudo, portal_key):
         """An item or file that is not this client's (or no longer shared): nothing about it."""

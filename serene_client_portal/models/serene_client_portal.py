@@ -730,7 +730,7 @@ class SereneClientPortal(models.Model):
         # The items with their columns in one query, then what the template reads of their files
         # and upload kinds in one query per table (the page shows item names, not form titles).
         items = self.env["serene.portal.item"].search_fetch([("portal_id", "=", self.id)])
-        items.mapped("attachment_ids").mapped("name")
+        items.attachment_ids.fetch(["name"])  # not the files' indexed text
         items.mapped("accepted_kind_ids").mapped("extensions")
         todo = items.filtered(lambda i: i.item_type in TODO_TYPES and i.state != "completed")
         shared = items.filtered(lambda i: i.item_type in SHARED_TYPES)
@@ -759,6 +759,7 @@ class SereneClientPortal(models.Model):
             "completed_items": completed.sorted(lambda i: i.completed_at or i.assigned_at, reverse=True),
             "appointments": self._get_upcoming_appointments() if self.show_appointments else self.env["calendar.event"],
             "upload_max_mb": self._get_upload_max_bytes() // 1024 // 1024,
+            "type_labels": dict(items._fields["item_type"]._description_selection(self.env)),
         }
 
     def _get_upcoming_appointments(self):

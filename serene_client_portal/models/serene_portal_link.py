@@ -143,9 +143,10 @@ class SerenePortalLink(models.Model):
         """``(allowed, link_sudo)``: ``_find_valid`` counted as a key lookup from ``address`` (an
         IPv4 address or IPv6 /64), and refused once the address used up its failed lookups.
 
-        The lookup and its count are one statement (``serene.portal.throttle._take_unless``):
-        a good key is not counted and costs one round trip; unknown, revoked and expired keys
-        are counted alike and take the same path."""
+        A good key is not counted: it costs one read in the request's transaction
+        (``serene.portal.throttle._check_found``). Unknown, revoked and expired keys are counted
+        alike and take the same path: the lookup and its count in one statement, apart
+        (``_take_unless``)."""
         Throttle = self.env["serene.portal.throttle"].sudo()
         empty = self.sudo().browse()
         if not key or len(key) > 128:
@@ -162,7 +163,10 @@ class SerenePortalLink(models.Model):
             digest,
             fields.Datetime.now(),
         )
-        allowed, link_id = Throttle._take_unless("key", address, probe)
+        # A good key is read in the request's transaction; only a failed lookup is counted, apart.
+        allowed, link_id = Throttle._check_found("key", address, probe)
+        if allowed is None:
+            allowed, link_id = Throttle._take_unless("key", address, probe)
         if not allowed or not link_id:
             return allowed, empty
         # sudo: the visitor is anonymous; only the key's hash found the link

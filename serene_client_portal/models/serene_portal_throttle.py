@@ -90,6 +90,43 @@ class SerenePortalThrottle(models.Model):
         return allowed, found if allowed else None
 
     @api.model
+    def _check_found(self, scope, key, probe):
+        """``(allowed, found)`` when ``probe`` finds what the attempt asked for, read in the
+        request's own transaction, without a write; ``(None, None)`` when it finds nothing, and
+        the attempt must then be counted by ``_take_unless``.
+
+        The rule is ``_take_unless``'s for a good key: it needs a free slot of the window, and
+        keeps none; refused while the address is locked out. Only the failed attempts write
+        (one after the other, on the counter's row, apart): a good key costs no write, no lock
+        and no transaction of its own, so the many clients behind one address do not queue on
+        its counter. A parallel burst of random keys is still counted attempt by attempt."""
+        now = fields.Datetime.now()
+        limit, window, _lockout = LIMITS[scope]
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH probe AS (%(probe)s LIMIT 1)
+                SELECT probe.id, counter.window_start, counter.count, counter.blocked_until
+                  FROM probe
+             LEFT JOIN serene_portal_throttle counter ON counter.scope = %(scope)s AND counter.key = %(key)s
+                """,
+                probe=probe,
+                scope=scope,
+                key=key,
+            )
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            return None, None
+        found, window_start, count, blocked_until = row
+        if blocked_until and blocked_until >= now:
+            return False, None
+        used = count if window_start and window_start >= now - window else 0
+        if used + 1 > limit:
+            return False, None
+        return True, found
+
+    @api.model
     def _count_query(self, scope, key, now, amount):
         """The atomic upsert counting ``amount`` (a number or an SQL expression) attempts for
         (scope, key), restarting a window that is over: returns (id, count, blocked_until)."""
