@@ -12,7 +12,9 @@ wrk at 10 and 50 connections, SQL queries per page from Odoo's access log, the b
 JSON-RPC calls as the web client makes them, and a 10 MB upload. The scheduled actions run one
 by one in a fresh process on their own copy of the generated database (wall time, peak RSS),
 once on the data as generated (their next regular run) and once with a backlog of work in
-proportion to the clients (scripts/bench_cron.py says which). Prints the machine, the versions
+proportion to the clients (scripts/bench_cron.py says which). Last, tests/test_two_servers.py
+starts two servers on one database and file store and drives both (failed-key limit, identity
+check, double submit, one scheduled action run). Prints the machine, the versions
 and one table; each line says PASS or FAIL against the target of the performance issue, notes
 follow it (what the server logged, what wrk counted). Exits 0 whatever the verdicts, 1 when a
 measurement could not be made.
@@ -34,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import psutil
@@ -795,6 +798,48 @@ def cron_rows(table, results, names, backlogs, sizes):
 # ----------------------------------------------------------------------------------------------
 
 
+def two_servers_phase(logdir):
+    """tests/test_two_servers.py: two Odoo servers (two workers and a cron worker each) on one
+    database and file store, driven in turns. {test name: (seconds, passed)}."""
+    base = "serene_t_base"  # Odoo's modules with demo data, without this addon (scripts/test.sh)
+    if not db_exists(base):
+        log(f"two servers: building {base}")
+        subprocess.run(["bash", "-c", f"source scripts/lib.sh && make_base_db {base}"], cwd=REPO, check=True)
+    junit = Path(logdir) / "two_servers.xml"
+    log("two servers: tests/test_two_servers.py")
+    subprocess.run(
+        [
+            PY,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:odoo",
+            "-q",
+            f"--junitxml={junit}",
+            "tests/test_two_servers.py",
+        ],
+        cwd=REPO,
+        env=dict(os.environ, SERENE_TEMPLATE_DB=base),
+        capture_output=True,
+        check=False,
+    )
+    results = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):  # noqa: S314 - pytest's own report
+        failed = any(child.tag in ("failure", "error", "skipped") for child in case)
+        results[case.get("name").removeprefix("test_").replace("_", " ")] = (float(case.get("time", 0)), not failed)
+    if not results:
+        raise RuntimeError(f"tests/test_two_servers.py ran no test (see {junit})")
+    return results
+
+
+def two_servers_rows(table, results):
+    table.section("Two servers, one database and file store (tests/test_two_servers.py)")
+    for name, (seconds, passed) in results.items():
+        table.add(name, seconds, None, " s", "holds", passed)
+
+
 def header(args, load_at_start):
     import odoo.release
 
@@ -864,6 +909,7 @@ def main():
         cross_rows(table, demo, generated)
         results, names, backlogs = cron_phase(sizes, args)
         cron_rows(table, results, names, backlogs, (1000, 10000))
+    two_servers_rows(table, two_servers_phase(args.logdir))
     print()
     header(args, load_at_start)
     print()
