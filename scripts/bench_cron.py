@@ -7,7 +7,8 @@
 action work to do on the copy, in proportion to the clients: every pending item due for a
 reminder, a digest due for every practitioner, activity past a lowered retention, dead links
 past a lowered retention, "email me a link" requests from a tenth of the clients, failed
-client emails of a twentieth, the Clients list figures never refreshed. Without ``--backlog``
+client emails of a twentieth, the Clients list figures never refreshed, every sealed file
+never checked, every note owner's to-do not yet notified. Without ``--backlog``
 the action runs on the data as generated (its next regular run).
 
 The run loads the registry, then triggers the job (``ir.cron.method_direct_trigger``: its own
@@ -89,6 +90,14 @@ def backlog_engagement(env):
     env.cr.execute("UPDATE serene_client_portal SET last_client_activity_at = NULL")
 
 
+def backlog_seals(env):
+    env.cr.execute("UPDATE ir_attachment SET serene_seal_checked_at = NULL WHERE serene_sha256 IS NOT NULL")
+
+
+def backlog_note_owner_todos(env):
+    env.cr.execute("UPDATE mail_activity SET serene_notify_pending = true WHERE res_model = 'serene.client.portal'")
+
+
 # cron xmlid name: (backlog, what the work is, a count whose change is the work done)
 CRONS = {
     "ir_cron_send_reminders": (
@@ -126,6 +135,18 @@ CRONS = {
         "failed emails to 1 in 20 clients",
         "SELECT count(*) FROM mail_mail WHERE serene_portal_id IS NOT NULL AND state = 'exception'",
         "failed emails handled",
+    ),
+    "ir_cron_check_seals": (
+        backlog_seals,
+        "every sealed file never checked",
+        "SELECT count(*) FROM ir_attachment WHERE serene_seal_checked_at IS NOT NULL",
+        "files checked",
+    ),
+    "ir_cron_notify_note_owners": (
+        backlog_note_owner_todos,
+        "every note owner's to-do not notified",
+        "SELECT count(*) FROM mail_activity WHERE serene_notify_pending",
+        "to-dos notified",
     ),
     "ir_cron_refresh_engagement": (
         backlog_engagement,

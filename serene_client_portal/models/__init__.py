@@ -22,6 +22,8 @@ from . import ir_cron
 from . import ir_attachment
 from . import serene_portal_notification
 from . import mail_mail
+from . import mail_template
+from . import mail_activity
 from . import sms_sms
 from . import serene_portal_link_request
 from . import serene_portal_submission

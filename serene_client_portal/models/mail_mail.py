@@ -17,6 +17,13 @@ class MailMail(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Portal emails queued together (serene.client.portal._send_access_links): each takes its
+        # portal's values ({portal id: _mail_values}), as send_mail's email_values would for one.
+        portal_values = self.env.context.get("serene_portal_mail_values")
+        if portal_values:
+            for vals in vals_list:
+                if vals.get("model") == "serene.client.portal" and vals.get("res_id") in portal_values:
+                    vals.update(portal_values[vals["res_id"]])
         mails = super().create(vals_list)
         if self.env.context.get("serene_calendar_mail"):
             mails.filtered(lambda mail: mail.model == "calendar.event")._serene_add_portal_link()

@@ -12,6 +12,8 @@ CONTACT_FIELDS = {"email", "phone", "serene_birthdate"}
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    # "Email me a new link" finds the clients by their address: an index, not a table scan.
+    email_normalized = fields.Char(index="btree_not_null")
     is_client = fields.Boolean(
         string="Is a Client",
         compute="_compute_is_client",
@@ -109,7 +111,9 @@ class ResPartner(models.Model):
         compute="_compute_portal_summary",
         groups=PRACTICE_USER,
     )
-    serene_portal_activity_message = fields.Char(compute="_compute_portal_summary", groups=PRACTICE_USER)
+    # What the Client Portal page says of a client without a portal; the activity panel
+    # (get_client_portal_activity_summary) speaks for a portal.
+    serene_portal_activity_message = fields.Char(compute="_compute_portal_activity_message", groups=PRACTICE_USER)
     serene_last_client_activity_at = fields.Datetime(
         string="Last Client Activity",
         compute="_compute_portal_figures",
@@ -180,8 +184,15 @@ class ResPartner(models.Model):
 
     @api.depends("serene_portal_ids")
     def _compute_client_portal_id(self):
+        # One query for the portals and the fields the form and the lists read of them.
+        Portal = self.env["serene.client.portal"].with_context(active_test=False)
+        portals = Portal.search_fetch(
+            [("partner_id", "in", self._origin.ids)],
+            ["partner_id", "company_id", "show_appointments", "pending_item_count", "last_client_activity_at"],
+        )
+        portal_of = {portal.partner_id.id: portal for portal in portals}
         for partner in self:
-            partner.client_portal_id = partner.serene_portal_ids[:1]
+            partner.client_portal_id = portal_of.get(partner._origin.id, Portal)
 
     def _search_client_portal_id(self, operator, value):
         return [("serene_portal_ids", operator, value)]
@@ -205,20 +216,24 @@ class ResPartner(models.Model):
                 partner.serene_portal_state = summary["state"]
                 partner.serene_portal_new_items_7d = summary["new_items"]
                 partner.serene_portal_last_activity_at = summary["last_activity_at"]
-                partner.serene_portal_activity_message = summary["message"]
             else:
                 partner.serene_portal_state = "none"
                 partner.serene_portal_new_items_7d = 0
                 partner.serene_portal_last_activity_at = False
-                partner.serene_portal_activity_message = (
-                    _(
-                        "Client portal is not yet set up for %(name)s. "
-                        "A portal will be automatically created when you add items.",
-                        name=partner.name,
-                    )
-                    if partner.serene_portal_access != "none"
-                    else False
+
+    @api.depends_context("uid")
+    @api.depends("client_portal_id", "name")
+    def _compute_portal_activity_message(self):
+        for partner in self:
+            partner.serene_portal_activity_message = (
+                _(
+                    "Client portal is not yet set up for %(name)s. "
+                    "A portal will be automatically created when you add items.",
+                    name=partner.name,
                 )
+                if not partner.client_portal_id and partner.serene_portal_access != "none"
+                else False
+            )
 
     @api.depends_context("uid")
     @api.depends("client_portal_id.last_client_activity_at", "client_portal_id.pending_item_count")
@@ -255,24 +270,37 @@ class ResPartner(models.Model):
     @api.depends_context("uid")
     @api.depends("portal_item_ids.attachment_ids")
     def _compute_portal_record_attachment_ids(self):
-        # The client's uploads and signed consents; removed (archived) items keep them on the record.
-        requests = (
-            self.env["serene.portal.item"]
-            .with_context(active_test=False)
-            .search([("partner_id", "in", self.ids), ("item_type", "in", ("document_request", "consent"))])
-        )
+        # The client's uploads and signed consents; removed (archived) items keep them on the
+        # record. A consent's own document (the text to sign) is the practice's, not a record:
+        # only its signed, sealed PDF is.
+        Item = self.env["serene.portal.item"].with_context(active_test=False)
+        clients = [("partner_id", "in", self.ids)]
+        requests = Item._search([*clients, ("item_type", "=", "document_request")])
+        consents = Item._search([*clients, ("item_type", "=", "consent")])
+        # sudo: ir.attachment - one query for the files of the items the user may read: the
+        # items' subqueries carry the user's rules, as ir.attachment's own check would
         files = (
-            self.env["ir.attachment"].search([("res_model", "=", "serene.portal.item"), ("res_id", "in", requests.ids)])
-            if requests
-            else self.env["ir.attachment"]
-        )
-        item_by_id = {item.id: item for item in requests}
-        # A consent's own document (the text to sign) is the practice's, not a record.
-        records = files.filtered(lambda a: item_by_id[a.res_id].item_type == "document_request" or a.serene_sha256)
-        for partner in self:
-            partner.serene_record_attachment_ids = records.filtered(
-                lambda a, pid=partner.id: item_by_id[a.res_id].partner_id.id == pid
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "serene.portal.item"),
+                    ("res_field", "=", False),
+                    "|",
+                    ("res_id", "in", requests),
+                    "&",
+                    ("res_id", "in", consents),
+                    ("serene_sha256", "!=", False),
+                ]
             )
+            .with_env(self.env)
+        )
+        if len(self) == 1:
+            self.serene_record_attachment_ids = files
+            return
+        partner_of = {item.id: item.partner_id.id for item in Item.browse(set(files.mapped("res_id")))}
+        for partner in self:
+            partner.serene_record_attachment_ids = files.filtered(lambda a, pid=partner.id: partner_of[a.res_id] == pid)
 
     # ------------------------------------------------------------------
     # CRUD: who may say who works with a client
@@ -432,7 +460,12 @@ class ResPartner(models.Model):
         """The activity panel's data, loaded by the form after it opens."""
         self.ensure_one()
         self._check_portal_access(need="read")
-        if not self.client_portal_id:
+        # sudo: serene.client.portal - the access level was checked just above
+        Portal = self.env["serene.client.portal"].sudo()
+        # The week's activity, found through the client: one query; a quiet portal is looked up.
+        groups = Portal._read_recent_activity([("portal_id.partner_id", "=", self.id)])
+        portal = groups[0][0] if groups else Portal.browse(self.client_portal_id.id)
+        if not portal:
             return {
                 "state": "none",
                 "new_items": 0,
@@ -440,5 +473,4 @@ class ResPartner(models.Model):
                 "message": self.serene_portal_activity_message,
                 "client_lines": [],
             }
-        # sudo: serene.client.portal - the access level was checked just above
-        return self.client_portal_id.sudo()._get_activity_summaries()[self.client_portal_id.id]
+        return portal._summarize_activity(groups)[portal.id]

@@ -17,6 +17,8 @@ ACCESS_LEVELS = [("none", "None"), ("team", "Care Team"), ("owner", "Note Owner"
 # Item types the client acts on (To do, then Completed) and those they read (Shared with you).
 TODO_TYPES = ("intake_form", "assessment", "document_request", "consent")
 SHARED_TYPES = ("resource", "link", "instructions")
+# To-do notifications sent per transaction by _cron_notify_note_owners.
+NOTIFY_BATCH = 50
 
 
 class SereneClientPortal(models.Model):
@@ -244,55 +246,70 @@ class SereneClientPortal(models.Model):
 
     def _get_storage_used(self):
         """{portal id: bytes uploaded by the client}, removed requests included."""
+        return {portal_id: used for portal_id, (_items, used) in self._get_usage(count_items=False).items()}
+
+    def _get_usage(self, count_items=True):
+        """{portal id: (active items or None, bytes uploaded by the client)}, in one query; the
+        files of removed requests count."""
         if not self:
             return {}
         self.env["ir.attachment"].flush_model(["res_model", "res_id", "file_size"])
-        self.env["serene.portal.item"].flush_model(["portal_id", "item_type"])
+        self.env["serene.portal.item"].flush_model(["portal_id", "item_type", "active"])
+        items = (
+            SQL("(SELECT COUNT(*) FROM serene_portal_item item WHERE item.portal_id = portal.id AND item.active)")
+            if count_items
+            else SQL("NULL")
+        )
         self.env.cr.execute(
             SQL(
                 """
-            SELECT item.portal_id, COALESCE(SUM(att.file_size), 0)
-              FROM serene_portal_item item
-              JOIN ir_attachment att ON att.res_model = 'serene.portal.item' AND att.res_id = item.id
-             WHERE item.portal_id IN %s AND item.item_type = 'document_request'
-             GROUP BY item.portal_id
+            SELECT portal.id, %s,
+                   (SELECT COALESCE(SUM(att.file_size), 0)
+                      FROM serene_portal_item item
+                      JOIN ir_attachment att ON att.res_model = 'serene.portal.item' AND att.res_id = item.id
+                     WHERE item.portal_id = portal.id AND item.item_type = 'document_request')
+              FROM serene_client_portal portal
+             WHERE portal.id IN %s
             """,
+                items,
                 tuple(self.ids),
             )
         )
-        return dict(self.env.cr.fetchall())
+        return {portal_id: (count, used) for portal_id, count, used in self.env.cr.fetchall()}
 
     @api.model
     def _get_limit_messages(self, partners, adding=None):
-        """{partner id: why no more items fit} for the clients over a limit, in four queries.
+        """{partner id: why no more items fit} for the clients over a limit, in two queries at most.
 
         ``adding`` ({partner id: count}) asks whether that many more items would fit; by default one.
         """
         adding = adding or {}
         # sudo: usage counts everything the client has, whoever looks
         partners = partners.sudo()
-        portals = partners.client_portal_id
-        Item = self.env["serene.portal.item"].sudo()
-        item_counts = {
-            portal.id: count
-            for portal, count in Item._read_group([("portal_id", "in", portals.ids)], ["portal_id"], ["__count"])
-        }
-        storage = portals._get_storage_used()
-        companies = partners.company_id | self.env.company
-        portal_counts = {
-            company.id: count
-            # sudo: the plan counts every portal of the practice
-            for company, count in self.sudo()._read_group(
-                [("company_id", "in", companies.ids)], ["company_id"], ["__count"]
-            )
-        }
+        usage = partners.client_portal_id._get_usage()
+        # The plan's portal count matters only to clients without a portal yet.
+        companies = (
+            self.env["res.company"]
+            .union(*(self._get_client_company(partner) for partner in partners if not partner.client_portal_id))
+            .filtered("serene_portal_limit")
+        )
+        portal_counts = (
+            {
+                company.id: count
+                # sudo: the plan counts every portal of the practice
+                for company, count in self.sudo()._read_group(
+                    [("company_id", "in", companies.ids)], ["company_id"], ["__count"]
+                )
+            }
+            if companies
+            else {}
+        )
         messages = {}
         for partner in partners:
             portal = partner.client_portal_id
             item_limit, storage_limit = self._get_client_limits(partner)
             company = self._get_client_company(partner)
-            count = item_counts.get(portal.id, 0)
-            used = storage.get(portal.id, 0)
+            count, used = usage.get(portal.id, (0, 0))
             if item_limit and count + adding.get(partner.id, 1) > item_limit:
                 messages[partner.id] = self._limit_message("items", name=partner.name, count=count, limit=item_limit)
             elif storage_limit and used >= storage_limit:
@@ -411,46 +428,70 @@ class SereneClientPortal(models.Model):
         to a client who opted out, has no address, or when the practice turned notifications off.
         """
         self.ensure_one()
-        url = self._new_access_url()
-        company = self.company_id
-        # sudo: res.partner - the blacklist fields are for internal users; clients ask for links too
-        partner = self.partner_id.sudo()
-        sent_to, not_sent = [], []
-        if not company.serene_portal_notify_email:
-            not_sent.append(_("Email notifications are turned off for the practice."))
-        elif not partner.email:
-            not_sent.append(_("The client has no email address."))
-        elif partner.is_blacklisted:
-            not_sent.append(_("The client opted out of emails."))
-        else:
-            kind = "reminder" if reminder else "items" if items else "link"
+        return self._send_access_links(items=items, now=now, reminder=reminder)[self.id]
+
+    def _send_access_links(self, items=None, now=False, reminder=False):
+        """``_send_access_link`` for many portals at once, each with its own fresh link and the
+        ``items`` that are its own: their emails are rendered and queued in one batch.
+
+        Returns ``{portal id: outcome}`` (see ``_send_access_link``).
+        """
+        Item = self.env["serene.portal.item"]
+        items_by_portal = (items or Item).grouped("portal_id")
+        outcomes, emails, texts = {}, {}, []
+        for portal in self:
+            url = portal._new_access_url()
+            portal_items = items_by_portal.get(portal, Item)
+            kind = "reminder" if reminder else "items" if portal_items else "link"
+            company = portal.company_id
+            # sudo: res.partner - the blacklist fields are for internal users; clients ask for links too
+            partner = portal.partner_id.sudo()
+            sent_to, not_sent = [], []
+            if not company.serene_portal_notify_email:
+                not_sent.append(_("Email notifications are turned off for the practice."))
+            elif not partner.email:
+                not_sent.append(_("The client has no email address."))
+            elif partner.is_blacklisted:
+                not_sent.append(_("The client opted out of emails."))
+            else:
+                emails[portal.id] = (url, portal_items, kind)
+                sent_to.append(partner.email)
+            if company.serene_portal_notify_sms:
+                if not partner.phone:
+                    not_sent.append(_("The client has no mobile number."))
+                elif partner.phone_sanitized_blacklisted:
+                    not_sent.append(_("The client opted out of text messages."))
+                else:
+                    texts.append(
+                        (portal.with_context(lang=partner.lang), portal._sms_text(url, portal_items, reminder), kind)
+                    )
+                    sent_to.append(partner.phone)
+            outcomes[portal.id] = {"url": url, "sent_to": sent_to, "not_sent": not_sent}
+        if emails:
             template = self.env.ref("serene_client_portal.mail_template_portal_items")
+            # Each portal's email is rendered with its own link and items in ``ctx``
+            # (mail.template._render_template) and carries its own values (mail.mail.create).
             # sudo: mail.template - staff and clients may not read templates; the template sets the client's language
-            mail_id = (
+            mails = (
                 template.sudo()
                 .with_context(
-                    portal_url=url, portal_items=items or self.env["serene.portal.item"], portal_reminder=reminder
+                    serene_record_context={
+                        portal_id: {"portal_url": url, "portal_items": portal_items, "portal_reminder": reminder}
+                        for portal_id, (url, portal_items, _kind) in emails.items()
+                    },
+                    serene_portal_mail_values={
+                        portal.id: portal._mail_values(emails[portal.id][2]) for portal in self.browse(list(emails))
+                    },
                 )
-                .send_mail(
-                    self.id, email_layout_xmlid="mail.mail_notification_light", email_values=self._mail_values(kind)
-                )
+                .send_mail_batch(list(emails), email_layout_xmlid="mail.mail_notification_light")
             )
             if now:
-                self.env["mail.mail"].sudo().browse(mail_id).send_after_commit()
+                self.env["mail.mail"].sudo().browse(mails.ids).send_after_commit()
             else:
                 self._wake_mail_queue()
-            sent_to.append(partner.email)
-        if company.serene_portal_notify_sms:
-            if not partner.phone:
-                not_sent.append(_("The client has no mobile number."))
-            elif partner.phone_sanitized_blacklisted:
-                not_sent.append(_("The client opted out of text messages."))
-            else:
-                self.with_context(lang=partner.lang)._queue_sms(
-                    self._sms_text(url, items, reminder), "reminder" if reminder else "items" if items else "link"
-                )
-                sent_to.append(partner.phone)
-        return {"url": url, "sent_to": sent_to, "not_sent": not_sent}
+        for portal, body, kind in texts:
+            portal._queue_sms(body, kind)
+        return outcomes
 
     def _wake_mail_queue(self):
         """Queued client mail goes out when this transaction commits, not at the mail queue's
@@ -505,7 +546,13 @@ class SereneClientPortal(models.Model):
 
     def _notify_note_owner(self, summary, note=None, body=None):
         """Tell each client's note owner: a to-do for them and, with ``body``, a note on the
-        portal, both where only the note owner, the care team and managers read."""
+        portal, both where only the note owner, the care team and managers read.
+
+        The to-do is there at once. Its "assigned to you" notification (Odoo's message and
+        email to the note owner) is rendered and sent by a scheduled action, triggered when
+        this transaction commits: the request that raised the to-do (a client's upload, a
+        signature) does not wait for it."""
+        notify = False
         for portal in self:
             # sudo: mail.activity - clients, crons and the care team trigger the to-do too
             portal_sudo = portal.sudo()
@@ -513,9 +560,38 @@ class SereneClientPortal(models.Model):
                 portal_sudo.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
             owner = portal_sudo.partner_id.note_owner_id
             if owner:
-                portal_sudo.activity_schedule(
-                    "mail.mail_activity_data_todo", user_id=owner.id, summary=summary, note=note
+                # As Odoo would: no notification of a to-do one gives oneself.
+                pending = owner != self.env.user
+                portal_sudo.with_context(mail_activity_quick_update=True).activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    user_id=owner.id,
+                    summary=summary,
+                    note=note,
+                    serene_notify_pending=pending,
                 )
+                notify = notify or pending
+        if notify:
+            # sudo: ir.cron - clients and practitioners may not schedule jobs
+            self.env.ref("serene_client_portal.ir_cron_notify_note_owners").sudo()._trigger()
+
+    @api.model
+    def _cron_notify_note_owners(self):
+        """Send the "assigned to you" notifications of the note owners' to-dos raised since the
+        last run, as Odoo sends them when a to-do is created: in the note owner's language, in
+        the name of whoever raised the to-do."""
+        Cron = self.env["ir.cron"]
+        # sudo: mail.activity - the to-dos of every practice's note owners
+        pending = self.env["mail.activity"].sudo().search([("serene_notify_pending", "=", True)], order="id")
+        Cron._commit_progress(remaining=len(pending))
+        for start in range(0, len(pending), NOTIFY_BATCH):
+            batch = pending[start : start + NOTIFY_BATCH]
+            for activity in batch:
+                # sudo: in the name of whoever raised the to-do, with the rights the request that
+                # raised it had (a client is Odoo's public user, running sudo'd portal code)
+                activity.with_user(activity.create_uid).sudo().action_notify()
+            batch.write({"serene_notify_pending": False})
+            if Cron._commit_progress(len(batch)) <= 0:
+                return
 
     # ------------------------------------------------------------------
     # The Client Portal page's activity panel
@@ -528,15 +604,21 @@ class SereneClientPortal(models.Model):
         return self._get_activity_summaries()[self.id]
 
     def _get_activity_summaries(self):
-        """``get_activity_summary`` for many portals in two queries (lists of clients use it):
+        """``get_activity_summary`` for many portals in one query (lists of clients use it):
         the items added in the last 7 days (the guide's green alert) and, beneath it, what the
         client did in those days. Blue only when neither side did anything."""
+        return self._summarize_activity(self._read_recent_activity([("portal_id", "in", self.ids)]))
+
+    @api.model
+    def _read_recent_activity(self, domain):
+        """[(portal, event type, actor, count, last event)] of the activity window, for the
+        portals ``domain`` selects: one query."""
         since = fields.Datetime.now() - timedelta(days=ACTIVITY_WINDOW_DAYS)
         # sudo: serene.portal.activity - counted for portals the caller may read
         Activity = self.env["serene.portal.activity"].sudo()
-        groups = Activity._read_group(
+        return Activity._read_group(
             [
-                ("portal_id", "in", self.ids),
+                *domain,
                 ("event_type", "in", Activity._NEW_ITEM_EVENTS + Activity._CLIENT_ENGAGEMENT_EVENTS),
                 ("event_at", ">=", since),
                 ("result", "=", "ok"),
@@ -544,6 +626,10 @@ class SereneClientPortal(models.Model):
             ["portal_id", "event_type", "actor"],
             ["__count", "event_at:max"],
         )
+
+    def _summarize_activity(self, groups):
+        """{portal id: summary} of these portals from their ``_read_recent_activity`` groups."""
+        Activity = self.env["serene.portal.activity"]
         new_items, client = {}, {}
         for portal, event_type, actor, count, last in groups:
             if event_type in Activity._NEW_ITEM_EVENTS:
@@ -780,13 +866,23 @@ class SereneClientPortal(models.Model):
         )
 
     @api.model
-    def _request_link_by_email(self, email):
-        """Send a fresh link to a client whose address on file is ``email``; silent either way."""
-        email = email_normalize(email or "")
-        if not email or len(email) > 254:
+    def _request_links_by_email(self, emails):
+        """Send a fresh link to each client whose address on file is one of ``emails`` (at most
+        five clients an address); silent either way."""
+        emails = {email_normalize(email or "") for email in emails}
+        emails = [email for email in emails if email and len(email) <= 254]
+        if not emails:
             return False
         # sudo: the visitor is anonymous; the answer never says whether the address matched
-        portals = self.sudo().search([("partner_id.email_normalized", "=", email)], limit=5)
+        matched = self.sudo().search([("partner_id.email_normalized", "in", emails)])
+        # At most five portals an address, the newest first (the portals' order).
+        portals = matched.browse(
+            [
+                portal_id
+                for same_address in matched.grouped(lambda portal: portal.partner_id.email_normalized).values()
+                for portal_id in same_address[:5].ids
+            ]
+        )
         # One email per portal per 10 minutes: a double click or a bored visitor sends no mail storm.
         # sudo: serene.portal.activity - the anonymous visitor's request is counted in the log
         recent = (
@@ -802,10 +898,11 @@ class SereneClientPortal(models.Model):
             )
         )
         portals -= self.browse([portal.id for (portal,) in recent])
-        for portal in portals:
-            self.env["serene.portal.activity"]._log(portal, "link_requested", actor="client")
-            portal._send_access_link(now=True)
-        return bool(portals)
+        if not portals:
+            return False
+        self.env["serene.portal.activity"]._log(portals, "link_requested", actor="client")
+        portals._send_access_links(now=True)
+        return True
 
     def _alert_note_owner_risk(self, form_name, body=None):
         """A client's answer is marked as a risk signal: the note owner gets an urgent to-do due

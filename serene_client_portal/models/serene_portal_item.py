@@ -242,8 +242,7 @@ class SerenePortalItem(models.Model):
 
     def _notify_client(self):
         """One notification per client for a batch of items, queued with the transaction."""
-        for portal in self.portal_id:
-            portal._send_access_link(items=self.filtered(lambda item, p=portal: item.portal_id == p))
+        self.portal_id._send_access_links(items=self)
 
     # ------------------------------------------------------------------
     # What the client does in the portal (on a sudo'd item of their portal)

@@ -36,9 +36,7 @@ class SerenePortalLinkRequest(models.Model):
     def _cron_send_requested_links(self):
         """Answer the queued requests: a fresh link to each client whose address matched."""
         requests = self.search([], order="id", limit=200)
-        Portal = self.env["serene.client.portal"]
-        for request in requests:
-            Portal._request_link_by_email(request.email)
+        self.env["serene.client.portal"]._request_links_by_email(requests.mapped("email"))
         requests.unlink()
         if len(requests) == 200:
             self.env.ref("serene_client_portal.ir_cron_send_requested_links")._trigger()

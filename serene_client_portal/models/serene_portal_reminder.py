@@ -37,33 +37,36 @@ class SereneClientPortal(models.Model):
 
     def _send_reminders(self, items=None):
         """One reminder per portal for its due items (or ``items``), by email and, when the
-        practice enables it, SMS; never to a client who opted out of both."""
+        practice enables it, SMS; never to a client who opted out of both. The portals' emails
+        are queued together, their items marked in one statement."""
         Item = self.env["serene.portal.item"].sudo()
-        due = items or Item._get_items_to_remind(portals=self)
-        now = fields.Datetime.now()
-        pending_all = Item.search(
-            [("portal_id", "in", self.ids), ("item_type", "in", TODO_TYPES), ("state", "!=", "completed")]
+        due = (items or Item._get_items_to_remind(portals=self)).grouped("portal_id")
+        portals = self.filtered(lambda portal: portal in due)
+        if not portals:
+            return
+        pending = Item.search(
+            [("portal_id", "in", portals.ids), ("item_type", "in", TODO_TYPES), ("state", "!=", "completed")]
         )
-        for portal in self:
-            portal_items = due.filtered(lambda item, p=portal: item.portal_id == p)
-            if not portal_items:
-                continue
-            pending = pending_all.filtered(lambda item, p=portal: item.portal_id == p)
-            outcome = portal._send_access_link(items=pending, reminder=True)
-            if outcome["sent_to"]:
-                Item.flush_model(["reminder_count", "last_reminded_at"])
-                self.env.cr.execute(
-                    SQL(
-                        "UPDATE serene_portal_item SET reminder_count = COALESCE(reminder_count, 0) + 1,"
-                        " last_reminded_at = %s WHERE id IN %s",
-                        now,
-                        tuple(portal_items.ids),
-                    )
-                )
-                portal_items.invalidate_recordset(["reminder_count", "last_reminded_at"])
-                self.env["serene.portal.activity"]._log(
-                    portal, "reminder_sent", actor="system" if self.env.su else "staff", detail=str(len(pending))
-                )
+        outcomes = portals._send_access_links(items=pending, reminder=True)
+        reminded = portals.filtered(lambda portal: outcomes[portal.id]["sent_to"])
+        if not reminded:
+            return
+        reminded_items = Item.concat(*(due[portal] for portal in reminded))
+        Item.flush_model(["reminder_count", "last_reminded_at"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE serene_portal_item SET reminder_count = COALESCE(reminder_count, 0) + 1,"
+                " last_reminded_at = %s WHERE id IN %s",
+                fields.Datetime.now(),
+                tuple(reminded_items.ids),
+            )
+        )
+        reminded_items.invalidate_recordset(["reminder_count", "last_reminded_at"])
+        # The log says how many items each client was reminded of: one row per portal.
+        pending_by_portal = pending.grouped("portal_id")
+        actor = "system" if self.env.su else "staff"
+        for count, group in reminded.grouped(lambda portal: len(pending_by_portal.get(portal, Item))).items():
+            self.env["serene.portal.activity"]._log(group, "reminder_sent", actor=actor, detail=str(count))
 
 
 class SerenePortalItem(models.Model):

@@ -3,6 +3,7 @@ created for every new client."""
 
 import base64
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
@@ -200,6 +201,91 @@ class TestConsentAndRecords(PacketMixin, SereneTransactionCase):
         self.assertFalse(self.client.with_user(self.user_other).serene_record_attachment_ids)
         with self.assertRaises(AccessError):
             upload.with_user(self.user_team).write({"serene_sha256": "0" * 64})
+
+    def test_showing_a_seal_reads_no_file(self):
+        (upload,) = self.request.sudo()._portal_upload([("front.png", PNG_BYTES)])
+        self.assertEqual(upload.sudo().serene_seal_checksum, upload.sudo().checksum, "Odoo's checksum, sealed")
+        upload.sudo().raw = PNG_BYTES + b"changed through Odoo"
+        Attachment = type(self.env["ir.attachment"])
+        with patch.object(Attachment, "_file_read", side_effect=AssertionError("a seal's state read the file")):
+            self.env.invalidate_all()
+            records = self.client.with_user(self.user_team).serene_record_attachment_ids
+            self.assertEqual(records.mapped("serene_seal_state"), ["changed"], "a change through Odoo shows at once")
+
+    def _check_seals(self):
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", lambda *args, **kwargs: 60.0):
+            self.env["ir.attachment"]._cron_check_seals()
+        self.env.invalidate_all()
+
+    def test_the_check_flags_a_file_changed_behind_odoos_back(self):
+        data = PDF_BYTES + b"%changed on disk test\n"
+        (upload,) = self.request.sudo()._portal_upload([("card.pdf", data)])
+        path = upload.sudo()._full_path(upload.sudo().store_fname)
+        team_view = upload.with_user(self.user_team)
+        try:
+            with open(path, "wb") as stored:
+                stored.write(data.replace(b"changed", b"CHANGED"))
+            self._check_seals()
+            self.assertEqual(team_view.serene_seal_state, "verified", "checked when sealed: not due for a week")
+            upload.sudo().serene_seal_checked_at = fields.Datetime.now() - timedelta(days=8)
+            self._check_seals()
+            self.assertEqual(team_view.serene_seal_state, "changed", "the weekly check reads the bytes")
+            self.assertTrue(upload.sudo().serene_seal_broken)
+            with open(path, "wb") as stored:
+                stored.write(data)
+            team_view.action_serene_check_seal()
+            self.env.invalidate_all()
+            self.assertEqual(team_view.serene_seal_state, "verified", "checked again from the Records page")
+        finally:
+            with open(path, "wb") as stored:
+                stored.write(data)
+        with self.assertRaises(AccessError):
+            upload.with_user(self.user_other).action_serene_check_seal()
+
+    def test_seals_are_kept_by_the_system(self):
+        (upload,) = self.request.sudo()._portal_upload([("front.png", PNG_BYTES)])
+        for user in (self.user_owner, self.user_manager):
+            for vals in (
+                {"serene_seal_broken": True},
+                {"serene_seal_checksum": upload.sudo().checksum},
+                {"serene_seal_checked_at": fields.Datetime.now()},
+            ):
+                with self.subTest(user=user.login, vals=vals), self.assertRaises(AccessError):
+                    upload.with_user(user).write(vals)
+        with self.assertRaises(AccessError):
+            self.env["ir.attachment"].with_user(self.user_owner).create(
+                {"name": "forged.pdf", "raw": PDF_BYTES, "serene_sha256": "0" * 64}
+            )
+
+    def test_the_note_owner_hears_of_an_upload_after_the_clients_request(self):
+        portal = self.client.client_portal_id
+        cron = self.env.ref("serene_client_portal.ir_cron_notify_note_owners")
+        Trigger = self.env["ir.cron.trigger"]
+        triggers = Trigger.search_count([("cron_id", "=", cron.id)])
+        self.request.sudo()._portal_upload([("front.png", PNG_BYTES)])
+        todo = portal.activity_ids.filtered(lambda a: a.summary.startswith("Review upload"))
+        self.assertEqual(todo.user_id, self.user_owner, "the to-do is there at once")
+        self.assertTrue(todo.serene_notify_pending)
+        self.assertGreater(Trigger.search_count([("cron_id", "=", cron.id)]), triggers, "the job is woken")
+
+        def assigned():
+            return self.env["mail.message"].search(
+                [
+                    ("model", "=", "serene.client.portal"),
+                    ("res_id", "=", portal.id),
+                    ("partner_ids", "in", self.user_owner.partner_id.ids),
+                    ("subject", "ilike", "assigned to you"),
+                ]
+            )
+
+        self.assertFalse(assigned(), "not rendered in the client's request")
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", lambda *args, **kwargs: 60.0):
+            self.env["serene.client.portal"]._cron_notify_note_owners()
+            self.assertEqual(len(assigned()), 1)
+            self.assertIn("Review upload", assigned().subject)
+            self.assertFalse(todo.serene_notify_pending)
+            self.env["serene.client.portal"]._cron_notify_note_owners()
+        self.assertEqual(len(assigned()), 1, "once")
 
 
 @tagged("post_install", "-at_install", "serene")

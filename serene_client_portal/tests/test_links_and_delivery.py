@@ -100,3 +100,56 @@ class TestResendSaysWhatHappened(MockEmail, SereneTransactionCase):
                 self.assertFalse(self._queued(), "nothing queued")
                 key = action["params"]["url"].rsplit("/", 1)[1]
                 self.assertTrue(self.env["serene.portal.link"]._find_valid(key), "the link to copy works")
+
+
+@tagged("post_install", "-at_install", "serene")
+class TestRequestedLinks(MockEmail, SereneTransactionCase):
+    """ "Email me a new link" requests, answered together by their scheduled action."""
+
+    def _answer(self, *emails):
+        Request = self.env["serene.portal.link.request"].sudo()
+        Request.create([{"email": email} for email in emails])
+        with self.mock_mail_gateway(mail_unlink_sent=False):
+            Request._cron_send_requested_links()
+        self.assertFalse(Request.search_count([]), "every request answered")
+
+    def _portal_mails(self, portal):
+        return self.env["mail.mail"].sudo().search([("serene_portal_id", "=", portal.id)])
+
+    def test_each_matching_client_once_with_their_own_link(self):
+        carla = self._add().portal_id
+        oscar = self._add(partner=self.client_other, user=self.user_manager).portal_id
+        self._answer(
+            "carla@example.com", "oscar@example.com", "carla@example.com", "nobody@example.com", "not an email"
+        )
+        Link = self.env["serene.portal.link"]
+        for portal in (carla, oscar):
+            mail = self._portal_mails(portal)
+            self.assertEqual(len(mail), 1, "one email, however many requests")
+            self.assertFalse(mail.model, "hangs on no document")
+            self.assertEqual(mail.recipient_ids, portal.partner_id)
+            self.assertEqual(mail.serene_notification_id.kind, "link")
+            key = str(mail.body_html).split("/portal/", 1)[1].split('"', 1)[0]
+            self.assertEqual(Link._find_valid(key).portal_id, portal, "their own link")
+            requested = portal.sudo().activity_log_ids.filtered(lambda a: a.event_type == "link_requested")
+            self.assertEqual(len(requested), 1)
+        self._answer("carla@example.com")
+        self.assertEqual(len(self._portal_mails(carla)), 1, "not again within 10 minutes")
+
+    def test_at_most_five_clients_an_address(self):
+        Partner = self.env["res.partner"]
+        shared = Partner.create(
+            [
+                {
+                    "name": f"Sibling {n}",
+                    "email": "family@example.com",
+                    "company_id": self.company.id,
+                    "is_client": True,
+                }
+                for n in range(6)
+            ]
+        )
+        portals = self.env["serene.client.portal"].sudo()._get_or_create_for_partners(shared)
+        self._answer("Family@Example.com")
+        answered = portals.filtered(self._portal_mails)
+        self.assertEqual(answered, portals.sorted("id", reverse=True)[:5], "the five newest portals")

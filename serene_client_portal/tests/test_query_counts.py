@@ -1,5 +1,10 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
 from lxml import etree
 
+from odoo import fields
 from odoo.tests import HttpCase, tagged, users
 
 from .common import PDF_BYTES, SereneCase, SereneTransactionCase
@@ -53,10 +58,10 @@ class TestQueryCounts(SereneTransactionCase):
     @users("t_owner")
     def test_client_list_is_constant(self):
         self._list_read(self.clients[:10])  # warm the caches that do not depend on size
-        with self.assertQueryCount(t_owner=12):
+        with self.assertQueryCount(t_owner=9):
             rows = self._list_read(self.clients[:10])
         self.assertEqual(len(rows), 10)
-        with self.assertQueryCount(t_owner=12):
+        with self.assertQueryCount(t_owner=9):
             rows = self._list_read(self.clients)
         self.assertEqual(len(rows), 1000)
         states = {row["serene_portal_state"] for row in rows}
@@ -68,7 +73,7 @@ class TestQueryCounts(SereneTransactionCase):
         client = self.clients[0].with_user(self.env.user)
         client.get_client_portal_activity_summary()
         self.env.invalidate_all()
-        with self.assertQueryCount(t_owner=12):
+        with self.assertQueryCount(t_owner=10):
             summary = client.get_client_portal_activity_summary()
         self.assertEqual(summary["message"], "2 new items added to the portal just now")
 
@@ -100,6 +105,113 @@ class TestQueryCounts(SereneTransactionCase):
         self.assertTrue(any(row["serene_last_client_activity_at"] for row in result["records"]))
         self.assertEqual({row["serene_portal_state"] for row in result["records"]}, {"none", "active"})
         self.assertEqual(counts[10], counts[80], f"queries at 10 and 80 clients: {counts}")
+
+
+# The client form's own fields, with the subfields its lists show (views/res_partner_views.xml).
+CLIENT_FORM_SPEC = {
+    "display_name": {},
+    "is_client": {},
+    "serene_birthdate": {},
+    "serene_emergency_contact": {},
+    "note_owner_id": {"fields": {"display_name": {}}},
+    "care_team_user_ids": {"fields": {"display_name": {}}},
+    "serene_usage_limit_message": {},
+    "serene_portal_can_add": {},
+    "serene_add_disabled_reason": {},
+    "serene_portal_access": {},
+    "serene_portal_activity_message": {},
+    "client_portal_id": {"fields": {"display_name": {}}},
+    "serene_show_appointments": {},
+    "portal_item_limit": {},
+    "portal_storage_limit_mb": {},
+    "portal_item_ids": {
+        "fields": {
+            "serene_risk_flag": {},
+            "item_type": {},
+            "name": {},
+            "state": {},
+            "assigned_at": {},
+            "due_date": {},
+            "completed_at": {},
+            "reminder_display": {},
+            "packet_id": {"fields": {"display_name": {}}},
+        },
+        "limit": 40,
+    },
+    "serene_notification_ids": {
+        "fields": {"create_date": {}, "kind": {}, "channel": {}, "recipient": {}, "state": {}},
+        "limit": 5,
+    },
+    "serene_record_input_ids": {
+        "fields": {"survey_id": {"fields": {"display_name": {}}}, "serene_sha256": {}, "serene_seal_state": {}},
+        "limit": 40,
+    },
+    "serene_record_attachment_ids": {
+        "fields": {
+            "name": {},
+            "create_date": {},
+            "serene_sha256": {},
+            "serene_seal_state": {},
+            "serene_seal_checked_at": {},
+        },
+        "limit": 40,
+    },
+}
+CLIENT_FORM_QUERIES = 24
+
+
+@tagged("post_install", "-at_install", "serene")
+class TestClientFormQueries(SereneTransactionCase):
+    """The client form costs a fixed number of queries, whatever the client's files, and showing
+    their seals reads none of them."""
+
+    def _upload(self, request, count, start=0):
+        for n in range(start, start + count):
+            request.sudo()._portal_upload([(f"scan-{n}.pdf", PDF_BYTES + f"%scan {n}\n".encode())])
+
+    def _form_read(self, warmup=False):
+        self.env.invalidate_all()
+        client = self.client.with_user(self.env.user).with_context(bin_size=True)
+        Attachment = type(self.env["ir.attachment"])
+        with patch.object(Attachment, "_file_read", side_effect=AssertionError("the form read a file")):
+            if warmup:
+                [record] = client.web_read(CLIENT_FORM_SPEC)
+            else:
+                with self.assertQueryCount(t_owner=CLIENT_FORM_QUERIES):
+                    [record] = client.web_read(CLIENT_FORM_SPEC)
+            summary = client.get_client_portal_activity_summary()
+        return record, summary
+
+    @users("t_owner")
+    def test_the_client_form_costs_the_same_with_more_files(self):
+        request = self._add(item_type="document_request", name="Scans", accepted_kind_ids=self._kinds("pdf"))
+        self._add(item_type="intake_form")
+        self._upload(request, 2)
+        self._form_read(warmup=True)  # the caches that do not depend on the files
+        record, summary = self._form_read()
+        self.assertEqual(len(record["serene_record_attachment_ids"]), 2)
+        self.assertEqual({row["serene_seal_state"] for row in record["serene_record_attachment_ids"]}, {"verified"})
+        self.assertEqual(summary["state"], "active")
+        self._upload(request, 6, start=2)
+        record, _summary = self._form_read()
+        self.assertEqual(len(record["serene_record_attachment_ids"]), 8)
+        self.assertEqual({row["serene_seal_state"] for row in record["serene_record_attachment_ids"]}, {"verified"})
+
+    @users("t_owner")
+    def test_the_activity_panel_of_a_quiet_portal_and_of_none(self):
+        self._add()
+        client = self.client.with_user(self.env.user)
+        with freeze_time(fields.Datetime.now() + timedelta(days=8)):
+            summary = client.get_client_portal_activity_summary()
+        self.assertEqual((summary["state"], summary["new_items"]), ("inactive", 0))
+        self.assertEqual(summary["message"], "No new activity on the client portal")
+        newcomer = self.env["res.partner"].create(
+            {"name": "New Nora", "is_client": True, "note_owner_id": self.env.uid, "company_id": self.company.id}
+        )
+        summary = newcomer.get_client_portal_activity_summary()
+        self.assertEqual(summary["state"], "none")
+        self.assertIn("not yet set up for New Nora", summary["message"])
+        self.assertFalse(client.serene_portal_activity_message, "a portal speaks through its panel")
 
 
 @tagged("post_install", "-at_install", "serene")

@@ -104,6 +104,70 @@ class TestReminders(SereneTransactionCase):
         self.assertEqual(len(self._mails(form.portal_id)) - before, 1)
         self.assertEqual(form.reminder_count, 1)
 
+    def test_a_batch_gives_each_client_their_own_link_and_count(self):
+        """The reminders of a batch are rendered and queued together, yet each client's email
+        carries their own fresh link and number of items, and is tracked on their own portal."""
+        form = self._add(item_type="intake_form")
+        request = self._add(item_type="document_request", name="Insurance card", accepted_kind_ids=self._kinds("pdf"))
+        other = self._add(partner=self.client_other, user=self.user_manager, item_type="intake_form")
+        self._backdate(form | request | other, 4)
+        before = self._mails()
+        self._run()
+        Link = self.env["serene.portal.link"]
+        for portal, count in ((form.portal_id, 2), (other.portal_id, 1)):
+            mail = self._mails(portal) - before
+            self.assertEqual(len(mail), 1)
+            body = str(mail.body_html)
+            self.assertIn(f"{count} item(s) are waiting", body)
+            key = body.split("/portal/", 1)[1].split('"', 1)[0]
+            self.assertEqual(Link._find_valid(key).portal_id, portal, "their own link")
+            self.assertEqual(mail.recipient_ids, portal.partner_id)
+            notification = mail.serene_notification_id
+            self.assertEqual(
+                (notification.portal_id, notification.kind, notification.recipient),
+                (portal, "reminder", portal.partner_id.email),
+            )
+            logged = portal.sudo().activity_log_ids.filtered(lambda a: a.event_type == "reminder_sent")
+            self.assertEqual(logged.mapped("detail"), [str(count)])
+
+    def test_each_more_client_costs_three_queries(self):
+        """A batch's emails are rendered and queued together: a client more costs the rows that
+        are their own (the new link, its log row, the email's delivery row), nothing else."""
+        self.company.serene_portal_item_limit = 0
+        clients = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"Batch {n}",
+                    "email": f"batch{n}@example.com",
+                    "company_id": self.company.id,
+                    "is_client": True,
+                }
+                for n in range(17)
+            ]
+        )
+        items = self.env["serene.portal.item"].create(
+            [
+                {"partner_id": client.id, "item_type": "intake_form", "survey_id": self.survey_intake.id}
+                for client in clients
+                for _n in range(2)
+            ]
+        )
+        self._backdate(items, 4)
+        portals = clients.client_portal_id
+
+        def queries(batch):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            batch._send_reminders()
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        queries(portals[:2])  # the caches that do not depend on the batch's size
+        five, ten = queries(portals[2:7]), queries(portals[7:17])
+        self.assertLessEqual(ten - five, 3 * 5)
+        self.assertEqual(set(items.mapped("reminder_count")), {1})
+
     def test_thousands_of_items_interrupted_and_resumed_remind_nobody_twice(self):
         self.company.serene_portal_item_limit = 0
         Partner = self.env["res.partner"]
