@@ -275,10 +275,11 @@ class ResPartner(models.Model):
         # only its signed, sealed PDF is.
         Item = self.env["serene.portal.item"].with_context(active_test=False)
         clients = [("partner_id", "in", self.ids)]
+        items = Item._search([*clients, ("item_type", "in", ("document_request", "consent"))])
         requests = Item._search([*clients, ("item_type", "=", "document_request")])
-        consents = Item._search([*clients, ("item_type", "=", "consent")])
         # sudo: ir.attachment - one query for the files of the items the user may read: the
-        # items' subqueries carry the user's rules, as ir.attachment's own check would
+        # items' subqueries carry the user's rules, as ir.attachment's own check would. The
+        # files are found through all the items (the attachments' index), then told apart.
         files = (
             self.env["ir.attachment"]
             .sudo()
@@ -286,10 +287,9 @@ class ResPartner(models.Model):
                 [
                     ("res_model", "=", "serene.portal.item"),
                     ("res_field", "=", False),
+                    ("res_id", "in", items),
                     "|",
                     ("res_id", "in", requests),
-                    "&",
-                    ("res_id", "in", consents),
                     ("serene_sha256", "!=", False),
                 ]
             )

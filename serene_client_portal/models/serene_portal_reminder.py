@@ -76,6 +76,7 @@ class SerenePortalItem(models.Model):
     last_reminded_at = fields.Datetime(readonly=True, copy=False)
     reminder_display = fields.Char(string="Reminders", compute="_compute_reminder_display")
 
+    @api.depends("reminder_count", "last_reminded_at")
     def _compute_reminder_display(self):
         portal = self.env["serene.client.portal"]
         for item in self:

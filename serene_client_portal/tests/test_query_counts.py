@@ -157,7 +157,7 @@ CLIENT_FORM_SPEC = {
         "limit": 40,
     },
 }
-CLIENT_FORM_QUERIES = 24
+CLIENT_FORM_QUERIES = 23
 
 
 @tagged("post_install", "-at_install", "serene")
