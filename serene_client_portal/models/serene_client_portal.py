@@ -585,10 +585,10 @@ class SereneClientPortal(models.Model):
         Cron._commit_progress(remaining=len(pending))
         for start in range(0, len(pending), NOTIFY_BATCH):
             batch = pending[start : start + NOTIFY_BATCH]
-            for activity in batch:
-                # sudo: in the name of whoever raised the to-do, with the rights the request that
-                # raised it had (a client is Odoo's public user, running sudo'd portal code)
-                activity.with_user(activity.create_uid).sudo().action_notify()
+            for author, activities in batch.grouped("create_uid").items():
+                # sudo: in the name of whoever raised the to-dos, with the rights the request that
+                # raised them had (a client is Odoo's public user, running sudo'd portal code)
+                activities.with_user(author).sudo().action_notify()
             batch.write({"serene_notify_pending": False})
             if Cron._commit_progress(len(batch)) <= 0:
                 return
