@@ -95,6 +95,16 @@ def backlog_seals(env):
 
 
 def backlog_note_owner_todos(env):
+    # Uploads waiting for their review to-do: the newest request with files of 1 client in 10.
+    env.cr.execute(
+        """
+        UPDATE serene_portal_item SET review_pending_files = 1 WHERE id IN (
+            SELECT max(item.id) FROM serene_portal_item item
+              JOIN serene_portal_item_attachment_rel rel ON rel.item_id = item.id
+             WHERE item.item_type = 'document_request'
+          GROUP BY item.portal_id ORDER BY 1 LIMIT (SELECT count(*) / 10 FROM serene_client_portal))
+        """
+    )
     env.cr.execute("UPDATE mail_activity SET serene_notify_pending = true WHERE res_model = 'serene.client.portal'")
 
 
@@ -144,9 +154,10 @@ CRONS = {
     ),
     "ir_cron_notify_note_owners": (
         backlog_note_owner_todos,
-        "every note owner's to-do not notified",
-        "SELECT count(*) FROM mail_activity WHERE serene_notify_pending",
-        "to-dos notified",
+        "every note owner's to-do not notified, uploads of 1 in 10 clients not yet reviewed",
+        "SELECT (SELECT count(*) FROM mail_activity WHERE serene_notify_pending)"
+        " + (SELECT count(*) FROM serene_portal_item WHERE review_pending_files > 0)",
+        "to-dos raised or notified",
     ),
     "ir_cron_refresh_engagement": (
         backlog_engagement,

@@ -12,7 +12,12 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 ODOO_SRC = Path(next(iter(importlib.util.find_spec("odoo").submodule_search_locations))).parent
 ADDONS_PATH = f"{ODOO_SRC / 'addons'},{REPO}"
-ODOO = ["python3", "-m", "odoo", f"--addons-path={ADDONS_PATH}"]
+# odoo-bin, not "python3 -m odoo": with --workers, Odoo starts its websocket (gevent) process as
+# "python3 <argv[0]> gevent", which fails and is restarted over and over when argv[0] is
+# odoo/__main__.py (about half a core, taken from the server under test).
+ODOO_MAIN = [str(ODOO_SRC / "odoo-bin")] if (ODOO_SRC / "odoo-bin").exists() else ["-m", "odoo"]
+ODOO = ["python3", *ODOO_MAIN, f"--addons-path={ADDONS_PATH}"]
+ODOO_SHELL = ["python3", *ODOO_MAIN, "shell", f"--addons-path={ADDONS_PATH}"]
 TEMPLATE_DB = os.environ.get("SERENE_TEMPLATE_DB", "serene_t_base")
 
 

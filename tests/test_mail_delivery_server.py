@@ -23,7 +23,7 @@ from contextlib import contextmanager
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import ODOO, TEMPLATE_DB, free_port, psql, run_odoo
+from conftest import ODOO, ODOO_SHELL, TEMPLATE_DB, free_port, psql, run_odoo
 
 # How long a practice may wait for the "new items" email, and for a one-time code.
 ITEM_MAIL_SECONDS = 60
@@ -216,7 +216,7 @@ def server(mailbox, tmp_path_factory):
             run_odoo("-d", db, "-i", "serene_client_portal", "--stop-after-init", "--http-interface=127.0.0.1")
             script = f"BASE_URL = {f'http://127.0.0.1:{port}'!r}\nLOGIN, PASSWORD = {PRACTITIONER!r}\n" + SETUP
             shell = subprocess.run(
-                [*ODOO[:3], "shell", ODOO[3], "-d", db, "--log-level=warn", "--no-http"],
+                [*ODOO_SHELL, "-d", db, "--log-level=warn", "--no-http"],
                 input=script,
                 capture_output=True,
                 text=True,
@@ -236,6 +236,7 @@ def server(mailbox, tmp_path_factory):
                     "--workers=2",
                     "--max-cron-threads=1",
                     f"--http-port={port}",
+                    f"--gevent-port={free_port()}",
                     "--http-interface=127.0.0.1",
                     "--smtp=127.0.0.1",
                     f"--smtp-port={smtp_port}",

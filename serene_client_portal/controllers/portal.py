@@ -56,8 +56,9 @@ class ClientPortal(http.Controller):
             )
         if not link_sudo:
             raise AccessError(_("This link is not valid."))
-        link_sudo._touch()
         portal_sudo = link_sudo.portal_id
+        portal_sudo._fetch_client_page_fields()
+        link_sudo._touch()
         # The client's pages give dates and times in the client's time zone.
         request.update_context(tz=portal_sudo.partner_id.tz or "UTC")
         if verified and link_sudo._identity_check_required() and not visit.is_verified(link_sudo):

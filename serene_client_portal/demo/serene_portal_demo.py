@@ -45,6 +45,7 @@ class SerenePortalDemo(models.AbstractModel):
             answer._save_lines(question, question.suggested_answer_ids[1:2].id)
         answer._mark_done()
         Item.browse(upload_item_id)._portal_upload([("referral-letter.pdf", PDF_BYTES)], note="From Dr. Smith")
+        Item._raise_review_todos()  # as the scheduled action does once the upload is stored
 
     @api.model
     def _assign_packet(self, packet_id, partner_id):
@@ -76,6 +77,7 @@ class SerenePortalDemo(models.AbstractModel):
             request._portal_upload([("insurance-card-front.pdf", PDF_BYTES)])
             request._portal_upload([("insurance-card-back.pdf", PDF_BYTES)])
             request._portal_mark_done()
+        self.env["serene.portal.item"]._raise_review_todos()  # as the scheduled action does
 
     @api.model
     def _signature_png(self, name):

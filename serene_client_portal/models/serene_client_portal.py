@@ -550,8 +550,9 @@ class SereneClientPortal(models.Model):
 
         The to-do is there at once. Its "assigned to you" notification (Odoo's message and
         email to the note owner) is rendered and sent by a scheduled action, triggered when
-        this transaction commits: the request that raised the to-do (a client's upload, a
-        signature) does not wait for it."""
+        this transaction commits: the request that raised the to-do (a signature, a locked
+        link) does not wait for it. A client's upload does not even raise the to-do: the same
+        action does (serene.portal.item._raise_review_todos)."""
         notify = False
         for portal in self:
             # sudo: mail.activity - clients, crons and the care team trigger the to-do too
@@ -576,10 +577,15 @@ class SereneClientPortal(models.Model):
 
     @api.model
     def _cron_notify_note_owners(self):
-        """Send the "assigned to you" notifications of the note owners' to-dos raised since the
-        last run, as Odoo sends them when a to-do is created: in the note owner's language, in
-        the name of whoever raised the to-do."""
+        """Raise the note owners' to-dos for the files clients sent since the last run, then send
+        the "assigned to you" notifications of the to-dos raised since the last run, as Odoo
+        sends them when a to-do is created: in the note owner's language, in the name of
+        whoever raised the to-do."""
         Cron = self.env["ir.cron"]
+        Item = self.env["serene.portal.item"]
+        while Item._raise_review_todos(limit=NOTIFY_BATCH):
+            if Cron._commit_progress(processed=0) <= 0:
+                return
         # sudo: mail.activity - the to-dos of every practice's note owners
         pending = self.env["mail.activity"].sudo().search([("serene_notify_pending", "=", True)], order="id")
         Cron._commit_progress(remaining=len(pending))
@@ -797,6 +803,26 @@ class SereneClientPortal(models.Model):
         if types:
             domain.append(("item_type", "in", list(types)))
         return self.env["serene.portal.item"].search(domain, limit=1)
+
+    # What the client's pages read of the portal, the client and the practice: fetched at once,
+    # not the many columns of a contact or a company (a field not listed is still read when used).
+    _CLIENT_PAGE_FIELDS = ["partner_id", "company_id", "active", "show_appointments"]
+    _CLIENT_PAGE_PARTNER_FIELDS = ["name", "tz", "lang"]
+    _CLIENT_PAGE_COMPANY_FIELDS = [
+        "name",
+        "uses_default_logo",
+        "serene_portal_verify_birthdate",
+        "serene_portal_verify_code",
+        "serene_portal_link_sliding",
+        "serene_portal_session_idle_minutes",
+        "serene_portal_session_max_hours",
+        "serene_portal_upload_max_mb",
+    ]
+
+    def _fetch_client_page_fields(self):
+        self.fetch(self._CLIENT_PAGE_FIELDS)
+        self.partner_id.fetch(self._CLIENT_PAGE_PARTNER_FIELDS)
+        self.company_id.fetch(self._CLIENT_PAGE_COMPANY_FIELDS)
 
     def _portal_visit(self, link):
         """The client opens their portal's home: logged, and everything the page shows."""

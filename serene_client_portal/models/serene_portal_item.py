@@ -56,6 +56,7 @@ class SerenePortalItem(models.Model):
             "signed_at",
             "signed_ip",
             "signature",
+            "review_pending_files",
         }
     )
 
@@ -113,6 +114,12 @@ class SerenePortalItem(models.Model):
     assigned_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     completed_at = fields.Datetime(readonly=True, copy=False)
     added_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    # Files the client sent since the note owner was last asked to review them. The upload only
+    # counts them; the note owner's to-do is raised by a scheduled action woken at commit
+    # (_raise_review_todos), one for the files sent in the meantime.
+    review_pending_files = fields.Integer(readonly=True, copy=False)
+
+    _review_pending_idx = models.Index("(id) WHERE review_pending_files > 0")
 
     @api.constrains("item_type", "survey_id", "url", "accepted_kind_ids")
     def _check_type_fields(self):
@@ -324,12 +331,16 @@ class SerenePortalItem(models.Model):
                     ]
                 )
             )
-            self.write({"attachment_ids": [(4, attachment.id) for attachment in attachments]})
+            progress = {
+                "attachment_ids": [(4, attachment.id) for attachment in attachments],
+                "review_pending_files": self.review_pending_files + len(attachments),
+            }
             # The request stays open for more files (the back of the card, a second page) until
             # the client says it is complete or staff mark it received.
             if self.state == "assigned":
-                # sudo: the state is a system field, moved by the client's own progress
-                self.sudo().state = "in_progress"
+                progress["state"] = "in_progress"
+            # sudo: the state and the files to review are system fields, moved by the client's progress
+            self.sudo().write(progress)
             self.env["serene.portal.activity"]._log(
                 self.portal_id,
                 "document_uploaded",
@@ -338,15 +349,30 @@ class SerenePortalItem(models.Model):
                 link=link,
                 detail=", ".join(attachments.mapped("name")),
             )
-            self.portal_id._notify_note_owner(
-                _("Review upload: %(title)s", title=self.name),
-                note=_(
+        # The client's request does not wait for the note owner's to-do (a to-do, its follower
+        # and its notification cost more than storing the files): raised once this commits.
+        # sudo: ir.cron - clients may not schedule jobs
+        self.env.ref("serene_client_portal.ir_cron_notify_note_owners").sudo()._trigger()
+        return attachments
+
+    @api.model
+    def _raise_review_todos(self, limit=None):
+        """The note owners' "Review upload" to-dos for the files clients sent since the last
+        run: one per request, in the note owner's language. Returns the requests done."""
+        # sudo: the uploads of every practice's clients, for their note owners
+        items = self.sudo().search([("review_pending_files", ">", 0)], order="id", limit=limit)
+        for item in items:
+            item = item.with_context(lang=item.partner_id.note_owner_id.lang or self.env.lang)
+            item.portal_id._notify_note_owner(
+                item.env._("Review upload: %(title)s", title=item.name),
+                note=item.env._(
                     "%(client)s uploaded %(count)s file(s) in their portal.",
-                    client=self.partner_id.name,
-                    count=len(attachments),
+                    client=item.partner_id.name,
+                    count=item.review_pending_files,
                 ),
             )
-        return attachments
+        items.write({"review_pending_files": 0})
+        return items
 
     def _portal_mark_done(self, link=None):
         """The client says a document request is complete: no more uploads to it."""

@@ -173,8 +173,15 @@ class TestConsentAndRecords(PacketMixin, SereneTransactionCase):
         self.assertEqual(self.request.state, "in_progress")
         request_sudo._portal_upload([("back.pdf", PDF_BYTES)])
         self.assertEqual(len(self.request.attachment_ids), 2)
+        self.env["serene.portal.item"]._raise_review_todos()
         todos = self.client.client_portal_id.activity_ids.filtered(lambda a: a.summary.startswith("Review upload"))
-        self.assertEqual(len(todos), 2, "each upload tells the note owner once")
+        self.assertEqual(len(todos), 1, "the files sent before the job ran make one to-do")
+        self.assertIn("2 file(s)", str(todos.note))
+        request_sudo._portal_upload([("third.pdf", PDF_BYTES)])
+        self.env["serene.portal.item"]._raise_review_todos()
+        todos = self.client.client_portal_id.activity_ids.filtered(lambda a: a.summary.startswith("Review upload"))
+        self.assertEqual(len(todos), 2, "a later upload, a new to-do")
+        self.assertIn("1 file(s)", str(todos.sorted("id")[-1].note))
         request_sudo._portal_mark_done()
         self.assertEqual(self.request.state, "completed")
         with self.assertRaisesRegex(UserError, "already complete"):
@@ -263,9 +270,12 @@ class TestConsentAndRecords(PacketMixin, SereneTransactionCase):
         Trigger = self.env["ir.cron.trigger"]
         triggers = Trigger.search_count([("cron_id", "=", cron.id)])
         self.request.sudo()._portal_upload([("front.png", PNG_BYTES)])
-        todo = portal.activity_ids.filtered(lambda a: a.summary.startswith("Review upload"))
-        self.assertEqual(todo.user_id, self.user_owner, "the to-do is there at once")
-        self.assertTrue(todo.serene_notify_pending)
+
+        def todo():
+            return portal.activity_ids.filtered(lambda a: a.summary.startswith("Review upload"))
+
+        self.assertFalse(todo(), "not raised in the client's request")
+        self.assertEqual(self.request.review_pending_files, 1)
         self.assertGreater(Trigger.search_count([("cron_id", "=", cron.id)]), triggers, "the job is woken")
 
         def assigned():
@@ -281,10 +291,13 @@ class TestConsentAndRecords(PacketMixin, SereneTransactionCase):
         self.assertFalse(assigned(), "not rendered in the client's request")
         with patch.object(type(self.env["ir.cron"]), "_commit_progress", lambda *args, **kwargs: 60.0):
             self.env["serene.client.portal"]._cron_notify_note_owners()
+            self.assertEqual(todo().user_id, self.user_owner, "raised by the job")
+            self.assertEqual(self.request.review_pending_files, 0)
             self.assertEqual(len(assigned()), 1)
-            self.assertIn("Review upload", assigned().subject)
-            self.assertFalse(todo.serene_notify_pending)
+            self.assertIn(self.request.name, assigned().subject)
+            self.assertFalse(todo().serene_notify_pending)
             self.env["serene.client.portal"]._cron_notify_note_owners()
+        self.assertEqual(len(todo()), 1, "once")
         self.assertEqual(len(assigned()), 1, "once")
 
 

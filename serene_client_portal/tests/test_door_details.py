@@ -17,6 +17,7 @@ class TestDetailsStayWithTheCareTeam(SereneTransactionCase):
         answer._save_lines(question, question.suggested_answer_ids[1].id)
         answer._mark_done()
         request.sudo()._portal_upload([("letter.pdf", PDF_BYTES)], note="about my panic attacks")
+        self.env["serene.portal.item"]._raise_review_todos()
         contact_text = " ".join(self.client.message_ids.mapped(lambda m: str(m.body) + (m.subject or "")))
         for secret in ("Mood Scale", "score", "Referral", "panic"):
             self.assertNotIn(secret, contact_text)
