@@ -359,8 +359,13 @@ class SerenePortalItem(models.Model):
     def _raise_review_todos(self, limit=None):
         """The note owners' "Review upload" to-dos for the files clients sent since the last
         run: one per request, in the note owner's language. Returns the requests done."""
-        # sudo: the uploads of every practice's clients, for their note owners
-        items = self.sudo().search([("review_pending_files", ">", 0)], order="id", limit=limit)
+        # sudo: the uploads of every practice's clients, for their note owners (a request removed
+        # since keeps its files on the client's record: they are reviewed too)
+        items = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("review_pending_files", ">", 0)], order="id", limit=limit)
+        )
         for item in items:
             item = item.with_context(lang=item.partner_id.note_owner_id.lang or self.env.lang)
             item.portal_id._notify_note_owner(

@@ -167,6 +167,14 @@ class TestConsentAndRecords(PacketMixin, SereneTransactionCase):
         self.assertEqual(self.consent.state, "assigned")
         self.assertFalse(self.consent.attachment_ids)
 
+    def test_files_sent_before_a_request_is_removed_are_still_reviewed(self):
+        self.request.sudo()._portal_upload([("front.png", PNG_BYTES)])
+        self.request.with_user(self.user_owner).action_remove()
+        self.env["serene.portal.item"]._raise_review_todos()
+        todos = self.client.client_portal_id.activity_ids.filtered(lambda a: a.summary.startswith("Review upload"))
+        self.assertEqual(todos.user_id, self.user_owner)
+        self.assertEqual(self.request.review_pending_files, 0)
+
     def test_a_request_takes_several_files_until_done(self):
         request_sudo = self.request.sudo()
         request_sudo._portal_upload([("front.png", PNG_BYTES)])
