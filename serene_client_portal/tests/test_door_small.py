@@ -24,6 +24,18 @@ class TestSmallDoors(SereneTransactionCase):
         with self.assertRaises(AccessError):
             other_item.with_user(self.user_owner).write({"attachment_ids": [(4, mine.id)]})
 
+    def test_a_to_do_is_flagged_for_its_notification_by_the_system_only(self):
+        request = self._add(item_type="document_request", name="Referral", accepted_kind_ids=self._kinds("pdf"))
+        request.sudo()._portal_upload([("letter.pdf", PDF_BYTES)])
+        self.env["serene.portal.item"]._raise_review_todos()
+        todo = self.client.client_portal_id.activity_ids
+        self.assertTrue(todo.serene_notify_pending)
+        todo.sudo().write({"serene_notify_pending": False})
+        todo.with_user(self.user_owner).write({"summary": "Review the referral"})
+        with self.assertRaises(AccessError):
+            todo.with_user(self.user_owner).write({"serene_notify_pending": True})
+        self.assertFalse(todo.serene_notify_pending)
+
     def test_only_the_system_links_answers_to_items(self):
         form = self._add(item_type="assessment", survey_id=self.survey_assessment.id)
         other_form = self._add(partner=self.client_other, user=self.user_other, item_type="intake_form")
