@@ -544,7 +544,7 @@ class SereneClientPortal(models.Model):
             }
         )
 
-    def _notify_note_owner(self, summary, note=None, body=None):
+    def _notify_note_owner(self, summary, note=None, body=None, wake_job=True):
         """Tell each client's note owner: a to-do for them and, with ``body``, a note on the
         portal, both where only the note owner, the care team and managers read.
 
@@ -552,7 +552,8 @@ class SereneClientPortal(models.Model):
         email to the note owner) is rendered and sent by a scheduled action, triggered when
         this transaction commits: the request that raised the to-do (a signature, a locked
         link) does not wait for it. A client's upload does not even raise the to-do: the same
-        action does (serene.portal.item._raise_review_todos)."""
+        action does (serene.portal.item._raise_review_todos), and wakes itself once for all the
+        to-dos it raised (``wake_job=False``). Returns whether a notification waits for it."""
         notify = False
         for portal in self:
             # sudo: mail.activity - clients, crons and the care team trigger the to-do too
@@ -571,9 +572,15 @@ class SereneClientPortal(models.Model):
                     serene_notify_pending=pending,
                 )
                 notify = notify or pending
-        if notify:
-            # sudo: ir.cron - clients and practitioners may not schedule jobs
-            self.env.ref("serene_client_portal.ir_cron_notify_note_owners").sudo()._trigger()
+        if notify and wake_job:
+            self._wake_note_owner_job()
+        return notify
+
+    @api.model
+    def _wake_note_owner_job(self):
+        """Run the note owners' to-do job (_cron_notify_note_owners) once this transaction commits."""
+        # sudo: ir.cron - clients and practitioners may not schedule jobs
+        self.env.ref("serene_client_portal.ir_cron_notify_note_owners").sudo()._trigger()
 
     @api.model
     def _cron_notify_note_owners(self):

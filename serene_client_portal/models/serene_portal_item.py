@@ -351,8 +351,7 @@ class SerenePortalItem(models.Model):
             )
         # The client's request does not wait for the note owner's to-do (a to-do, its follower
         # and its notification cost more than storing the files): raised once this commits.
-        # sudo: ir.cron - clients may not schedule jobs
-        self.env.ref("serene_client_portal.ir_cron_notify_note_owners").sudo()._trigger()
+        self.env["serene.client.portal"]._wake_note_owner_job()
         return attachments
 
     @api.model
@@ -366,17 +365,22 @@ class SerenePortalItem(models.Model):
             .with_context(active_test=False)
             .search([("review_pending_files", ">", 0)], order="id", limit=limit)
         )
+        notify = False
         for item in items:
             item = item.with_context(lang=item.partner_id.note_owner_id.lang or self.env.lang)
-            item.portal_id._notify_note_owner(
+            notify |= item.portal_id._notify_note_owner(
                 item.env._("Review upload: %(title)s", title=item.name),
                 note=item.env._(
                     "%(client)s uploaded %(count)s file(s) in their portal.",
                     client=item.partner_id.name,
                     count=item.review_pending_files,
                 ),
+                wake_job=False,
             )
         items.write({"review_pending_files": 0})
+        if notify:
+            # Woken once for the notifications of all these to-dos, not once a to-do.
+            self.env["serene.client.portal"]._wake_note_owner_job()
         return items
 
     def _portal_mark_done(self, link=None):
