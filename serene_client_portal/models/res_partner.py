@@ -1,12 +1,17 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, RedirectWarning, ValidationError
 
+from odoo.addons.base.models.res_users import check_identity
+
+from ..tools.identity import identity_recently_checked
 from .serene_client_portal import ACCESS_LEVELS, PRACTICE_MANAGER, PRACTICE_USER
 
 # Fields that decide who sees a client's portal, answers and files.
 PRACTICE_FIELDS = {"note_owner_id", "care_team_user_ids", "portal_item_limit", "portal_storage_limit_mb"}
 # Fields that decide who receives a client's links and codes, and who passes the identity check.
 CONTACT_FIELDS = {"email", "phone", "serene_birthdate"}
+# A client's details that only their note owner or a practice manager changes, each change audited.
+GUARDED_FIELDS = CONTACT_FIELDS | {"serene_emergency_contact"}
 
 
 class ResPartner(models.Model):
@@ -21,7 +26,8 @@ class ResPartner(models.Model):
         readonly=False,
         index="btree_not_null",
         tracking=True,
-        help="Set for contacts with a note owner, a care team or a portal.",
+        help="Set for contacts with a note owner, a care team or a portal. Only a practice manager turns a "
+        "client back into a plain contact, once nobody works with them and they have no portal.",
     )
     note_owner_id = fields.Many2one(
         "res.users",
@@ -70,7 +76,7 @@ class ResPartner(models.Model):
     )
     serene_birthdate = fields.Date(
         string="Date of Birth",
-        compute="_compute_serene_birthdate",
+        compute="_compute_guarded_details",
         inverse="_inverse_serene_birthdate",
         groups=PRACTICE_USER,
         help="Asked of portal visitors when the practice requires it. Seen by the client's note owner, "
@@ -79,10 +85,13 @@ class ResPartner(models.Model):
     serene_birthdate_value = fields.Date(groups="base.group_system", copy=False)
     serene_emergency_contact = fields.Char(
         string="Emergency Contact",
+        compute="_compute_guarded_details",
+        inverse="_inverse_serene_emergency_contact",
         groups=PRACTICE_USER,
-        copy=False,
-        help="Name and phone of the person to call in an emergency; an intake form question can fill it in.",
+        help="Name and phone of the person to call in an emergency; an intake form question can fill it in. "
+        "Seen by the client's note owner, care team and practice managers only.",
     )
+    serene_emergency_contact_value = fields.Char(groups="base.group_system", copy=False)
     serene_show_appointments = fields.Boolean(
         string="Show Upcoming Appointments",
         related="client_portal_id.show_appointments",
@@ -164,23 +173,41 @@ class ResPartner(models.Model):
     def _compute_is_client(self):
         """A contact someone works with, or who has a portal, is a client; others keep their tick."""
         for partner in self:
-            partner.is_client = partner.is_client or bool(
-                partner.note_owner_id or partner.care_team_user_ids or partner.serene_portal_ids
-            )
+            partner.is_client = partner.is_client or partner._serene_works_with_practice()
+
+    def _serene_works_with_practice(self):
+        """Whether someone works with this contact or it has a portal: what makes a client,
+        whatever the "Is a Client" tick says."""
+        self.ensure_one()
+        # sudo: res.partner - the portals exist whoever may read them
+        return bool(self.note_owner_id or self.care_team_user_ids or self.sudo().serene_portal_ids)
+
+    def _filter_clients(self):
+        """The clients among these contacts: ticked, or someone works with them, or they have a portal."""
+        return self.filtered(lambda partner: partner.is_client or partner._serene_works_with_practice())
 
     @api.depends_context("uid")
-    @api.depends("serene_birthdate_value")
-    def _compute_serene_birthdate(self):
+    @api.depends("serene_birthdate_value", "serene_emergency_contact_value")
+    def _compute_guarded_details(self):
+        """A client's date of birth and emergency contact (kept in system-only columns) show to
+        whoever may see their portal: note owner, care team, practice managers of their company."""
         levels = {} if self.env.su else self.env["serene.client.portal"]._get_access_levels(self)
         for partner in self:
             visible = self.env.su or levels.get(partner.id, "none") != "none"
-            # sudo: res.partner - the stored value is read for those who may see it
-            partner.serene_birthdate = partner.sudo().serene_birthdate_value if visible else False
+            # sudo: res.partner - the stored values are read for those who may see them
+            partner_sudo = partner.sudo()
+            partner.serene_birthdate = partner_sudo.serene_birthdate_value if visible else False
+            partner.serene_emergency_contact = partner_sudo.serene_emergency_contact_value if visible else False
 
     def _inverse_serene_birthdate(self):
         for partner in self:
             # sudo: res.partner - the write was checked (_check_practice_fields_write)
             partner.sudo().serene_birthdate_value = partner.serene_birthdate
+
+    def _inverse_serene_emergency_contact(self):
+        for partner in self:
+            # sudo: res.partner - the write was checked (_check_practice_fields_write)
+            partner.sudo().serene_emergency_contact_value = partner.serene_emergency_contact
 
     @api.depends("serene_portal_ids")
     def _compute_client_portal_id(self):
@@ -306,6 +333,17 @@ class ResPartner(models.Model):
     # CRUD: who may say who works with a client
     # ------------------------------------------------------------------
 
+    @api.constrains("is_client", "note_owner_id", "care_team_user_ids")
+    def _check_client_status(self):
+        for partner in self:
+            if not partner.is_client and partner._serene_works_with_practice():
+                raise ValidationError(
+                    _(
+                        "%(name)s stays a client while they have a note owner, a care team or a client portal.",
+                        name=partner.name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
@@ -318,10 +356,12 @@ class ResPartner(models.Model):
     def write(self, vals):
         if not self.env.su:
             self._check_practice_fields_write(vals)
-        changed = CONTACT_FIELDS & set(vals)
+        changed = GUARDED_FIELDS & set(vals)
         result = super().write(vals)
         if changed:
-            self.env["serene.client.portal"]._on_contact_details_changed(self, changed)
+            self.env["serene.client.portal"]._on_contact_details_changed(
+                self, changed, revoke_links=bool(CONTACT_FIELDS & changed)
+            )
         if {"is_client", "note_owner_id", "care_team_user_ids"} & set(vals):
             self.env["serene.client.portal"]._create_for_new_clients(self)
         return result
@@ -334,12 +374,20 @@ class ResPartner(models.Model):
     def _check_practice_fields_write(self, vals):
         """Contacts are editable by every internal user; the fields that grant access to a
         client's health data are not. ``self`` is empty for a creation."""
-        if CONTACT_FIELDS & set(vals):
+        user = self.env.user
+        if "is_client" in vals and not vals["is_client"] and self._filter_clients():
+            if not user.has_group(PRACTICE_MANAGER):
+                raise AccessError(_("Only a practice manager can turn a client back into a plain contact."))
+            self.env["serene.client.portal"]._check_access_level(self._filter_clients(), need="owner")
+        if GUARDED_FIELDS & set(vals):
             self.env["serene.client.portal"]._check_contact_details_write(self)
+        if CONTACT_FIELDS & set(vals):
+            self._check_identity_for_contact_details()
         if not PRACTICE_FIELDS & set(vals):
             return
-        user = self.env.user
         if user.has_group(PRACTICE_MANAGER):
+            # Of the clients of their own companies only.
+            self._check_portal_access(need="owner")
             return
         if {"portal_item_limit", "portal_storage_limit_mb"} & set(vals):
             raise AccessError(_("Only practice managers can change a client's usage limits."))
@@ -362,11 +410,41 @@ class ResPartner(models.Model):
         ):
             raise AccessError(_("You can take on a client without a note owner, not hand them to someone else."))
 
+    def _check_identity_for_contact_details(self):
+        """A client's email, phone and date of birth decide who receives their links and codes:
+        changing them from a web session asks for the password first (Odoo's identity check)."""
+        if self._filter_clients() and not identity_recently_checked():
+            raise RedirectWarning(
+                _(
+                    "Confirm your password before changing a client's email, phone or date of birth: "
+                    "they decide who receives the client's portal links."
+                ),
+                self.env.ref("serene_client_portal.res_partner_action_confirm_identity").id,
+                _("Confirm Password"),
+            )
+
+    @check_identity
+    def action_serene_confirm_identity(self):
+        """The password prompt asked before a client's contact details change; once confirmed,
+        the change can be saved for ten minutes."""
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _("Password confirmed: save the client's details again."),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
     # ------------------------------------------------------------------
     # Actions (the buttons of the Client Portal section)
     # ------------------------------------------------------------------
 
     def _check_portal_access(self, need="owner"):
+        """Every action starts here: the contact must be readable (a foreign id answers like a
+        missing one), then the user's level on the client's portal must be at least ``need``."""
+        self.check_access("read")
         self.env["serene.client.portal"]._check_access_level(self, need=need)
 
     def action_client_portal_view(self):
@@ -384,6 +462,7 @@ class ResPartner(models.Model):
     def action_client_portal_create(self):
         """The portal icon: create the portal when missing, then open the preview in a new tab."""
         self.ensure_one()
+        self._check_portal_access(need="read")
         if not self.client_portal_id:
             self._check_portal_access(need="owner")
             self.env["serene.client.portal"]._get_or_create_for_partners(self)
@@ -418,39 +497,53 @@ class ResPartner(models.Model):
         }
 
     def action_client_portal_resend_link(self):
-        """Email the client a fresh access link (the guide's "Resend portal link")."""
+        """Email the client a fresh access link (the guide's "Resend portal link"); when nothing
+        can reach the client, the link is shown to copy instead, after the password."""
         self.ensure_one()
         self._check_portal_access(need="owner")
-        outcome = self.env["serene.client.portal"]._get_or_create_for_partners(self)._send_access_link()
-        if outcome["sent_to"]:
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "success",
-                    "message": _(
-                        "A new portal link is on its way to %(name)s (%(to)s).",
-                        name=self.name,
-                        to=", ".join(outcome["sent_to"]),
-                    ),
-                    "next": {"type": "ir.actions.act_window_close"},
-                },
-            }
-        # Nothing went out: say why, and hand the link over to copy (it is stored nowhere).
+        portal = self.env["serene.client.portal"]._get_or_create_for_partners(self)
+        email, phone, _why_not = portal._get_client_channels()
+        if not (email or phone):
+            return self.action_client_portal_show_link()
+        outcome = portal._send_access_link()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _(
+                    "A new portal link is on its way to %(name)s (%(to)s).",
+                    name=self.name,
+                    to=", ".join(outcome["sent_to"]),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @check_identity
+    def action_client_portal_show_link(self):
+        """No message can reach the client: say why, and hand a fresh link over to copy (it is
+        stored nowhere). A live key on screen asks for the password first."""
+        self.ensure_one()
+        self._check_portal_access(need="owner")
+        portal = self.env["serene.client.portal"]._get_or_create_for_partners(self)
+        _email, _phone, why_not = portal._get_client_channels()
         return {
             "type": "ir.actions.client",
             "tag": "serene_portal_link_dialog",
             "params": {
                 "title": _("No message was sent to %(name)s", name=self.name),
-                "reasons": outcome["not_sent"],
-                "url": outcome["url"],
+                "reasons": why_not,
+                "url": portal._new_access_url(),
                 "printAction": self.action_client_portal_print_letter(),
             },
         }
 
+    @check_identity
     def action_client_portal_print_letter(self):
         """A letter to hand or post to the client with a fresh access link, as a QR code and as
-        text (the guide's "Print access letter"). The link is minted and logged when it prints."""
+        text (the guide's "Print access letter"). The link is minted and logged when it prints;
+        the password is asked first, as the report itself checks."""
         self.ensure_one()
         self._check_portal_access(need="owner")
         portal = self.env["serene.client.portal"]._get_or_create_for_partners(self)

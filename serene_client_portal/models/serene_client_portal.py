@@ -8,6 +8,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, email_normalize
 from odoo.tools.misc import babel_locale_parse
 
+from odoo.addons.base.models.res_users import check_identity
+
 ACTIVITY_WINDOW_DAYS = 7
 # Text-message failures that a retry cannot mend.
 PERMANENT_SMS_FAILURES = ("sms_number_missing", "sms_number_format", "sms_blacklist", "sms_duplicate", "sms_optout")
@@ -111,13 +113,16 @@ class SereneClientPortal(models.Model):
     # Actions
     # ------------------------------------------------------------------
 
+    @check_identity
     def action_revoke_links(self):
-        """Revoke every access link of these portals (e.g. a lost phone)."""
+        """Revoke every access link of these portals (e.g. a lost phone), after the password."""
+        self.check_access("write")
         self.link_ids.action_revoke()
         return True
 
     def action_open_preview(self):
         self.ensure_one()
+        self.check_access("read")
         return self.partner_id.action_client_portal_view()
 
     # ------------------------------------------------------------------
@@ -130,7 +135,12 @@ class SereneClientPortal(models.Model):
         each client's portal. The record rules enforce the same levels on every model."""
         user = self.env.user
         if user.has_group(PRACTICE_MANAGER):
-            return dict.fromkeys(partners.ids, "manager")
+            # A practice manager manages the clients of their own companies only.
+            companies = self.env.companies
+            return {
+                partner.id: "manager" if self._get_client_company(partner) in companies else "none"
+                for partner in partners
+            }
         if not user.has_group(PRACTICE_USER):
             return dict.fromkeys(partners.ids, "none")
         # sudo: res.partner - one query for the clients whose care team the user is in
@@ -145,11 +155,15 @@ class SereneClientPortal(models.Model):
     @api.model
     def _check_contact_details_write(self, partners):
         """Email, phone and date of birth decide who receives a client's links and codes and who
-        passes the identity check: on a client, only the note owner or a manager changes them
-        (any practitioner while the client has no note owner)."""
+        passes the identity check, and the emergency contact is theirs alone: on a client, only the
+        note owner or a manager of their practice changes them (any practitioner while the client
+        has no note owner)."""
         # sudo: res.partner - whether a contact is a client, whoever asks
-        clients = partners.sudo().filtered("is_client")
-        if not clients or self.env.user.has_group(PRACTICE_MANAGER):
+        clients = partners.sudo()._filter_clients()
+        if not clients:
+            return
+        if self.env.user.has_group(PRACTICE_MANAGER):
+            self._check_access_level(clients, need="owner")
             return
         practitioner = self.env.user.has_group(PRACTICE_USER)
         for client in clients:
@@ -158,21 +172,24 @@ class SereneClientPortal(models.Model):
                 raise AccessError(
                     _(
                         "Only the note owner of %(name)s or a practice manager can change the client's email, "
-                        "phone or date of birth.",
+                        "phone, date of birth or emergency contact.",
                         name=client.name,
                     )
                 )
 
     @api.model
-    def _on_contact_details_changed(self, partners, field_names):
-        """A client's contact details changed: recorded in the audit trail, and every live link
-        is revoked, so that nobody keeps a way in through the old address."""
+    def _on_contact_details_changed(self, partners, field_names, revoke_links=True):
+        """A client's guarded details changed: recorded in the audit trail (the fields, never the
+        values); when they route links (``revoke_links``), every live link is revoked, so that
+        nobody keeps a way in through the old address."""
         # sudo: res.partner - the portal of the client, whoever changed the details
         portals = partners.sudo().client_portal_id
         if not portals:
             return
         labels = ", ".join(sorted(self.env["res.partner"]._fields[name].string for name in field_names))
         self.env["serene.portal.activity"]._log(portals, "contact_changed", detail=labels)
+        if not revoke_links:
+            return
         # sudo: serene.portal.link - revoking is part of the change, whoever made it
         portals.sudo().link_ids.filtered(lambda link: link._get_state() == "valid").action_revoke()
 
@@ -180,7 +197,7 @@ class SereneClientPortal(models.Model):
     def _check_clients_deletable(self, partners):
         """Raise unless ``partners`` may be deleted: practitioners archive clients instead, and a
         client whose portal has an audit trail is archived by everyone, managers included."""
-        clients = partners.filtered("is_client")
+        clients = partners._filter_clients()
         if clients and not self.env.su and not self.env.user.has_group(PRACTICE_MANAGER):
             raise AccessError(
                 _("Clients are archived, not deleted: %(names)s.", names=", ".join(clients.mapped("display_name")))
@@ -234,7 +251,10 @@ class SereneClientPortal(models.Model):
 
     @api.model
     def _get_client_company(self, partner):
-        return partner.company_id or self.env.company
+        """The practice a client belongs to: their portal's, else their contact's, else the current one."""
+        # sudo: res.partner / serene.client.portal - the client's company, whoever asks
+        partner_sudo = partner.sudo()
+        return partner_sudo.client_portal_id.company_id or partner_sudo.company_id or self.env.company
 
     @api.model
     def _get_client_limits(self, partner):
@@ -443,30 +463,14 @@ class SereneClientPortal(models.Model):
             url = portal._new_access_url()
             portal_items = items_by_portal.get(portal, Item)
             kind = "reminder" if reminder else "items" if portal_items else "link"
-            company = portal.company_id
-            # sudo: res.partner - the blacklist fields are for internal users; clients ask for links too
-            partner = portal.partner_id.sudo()
-            sent_to, not_sent = [], []
-            if not company.serene_portal_notify_email:
-                not_sent.append(_("Email notifications are turned off for the practice."))
-            elif not partner.email:
-                not_sent.append(_("The client has no email address."))
-            elif partner.is_blacklisted:
-                not_sent.append(_("The client opted out of emails."))
-            else:
+            email, phone, not_sent = portal._get_client_channels()
+            if email:
                 emails[portal.id] = (url, portal_items, kind)
-                sent_to.append(partner.email)
-            if company.serene_portal_notify_sms:
-                if not partner.phone:
-                    not_sent.append(_("The client has no mobile number."))
-                elif partner.phone_sanitized_blacklisted:
-                    not_sent.append(_("The client opted out of text messages."))
-                else:
-                    texts.append(
-                        (portal.with_context(lang=partner.lang), portal._sms_text(url, portal_items, reminder), kind)
-                    )
-                    sent_to.append(partner.phone)
-            outcomes[portal.id] = {"url": url, "sent_to": sent_to, "not_sent": not_sent}
+            if phone:
+                # sudo: res.partner - the client's language, whoever sends
+                lang = portal.partner_id.sudo().lang
+                texts.append((portal.with_context(lang=lang), portal._sms_text(url, portal_items, reminder), kind))
+            outcomes[portal.id] = {"url": url, "sent_to": [to for to in (email, phone) if to], "not_sent": not_sent}
         if emails:
             template = self.env.ref("serene_client_portal.mail_template_portal_items")
             # Each portal's email is rendered with its own link and items in ``ctx``
@@ -492,6 +496,32 @@ class SereneClientPortal(models.Model):
         for portal, body, kind in texts:
             portal._queue_sms(body, kind)
         return outcomes
+
+    def _get_client_channels(self):
+        """How a message reaches this portal's client: ``(email, phone, why not)``, the address
+        and number to use (False when that way is closed) and why each closed way is closed."""
+        self.ensure_one()
+        company = self.company_id
+        # sudo: res.partner - the blacklist fields are for internal users; clients ask for links too
+        partner = self.partner_id.sudo()
+        email = phone = False
+        why_not = []
+        if not company.serene_portal_notify_email:
+            why_not.append(_("Email notifications are turned off for the practice."))
+        elif not partner.email:
+            why_not.append(_("The client has no email address."))
+        elif partner.is_blacklisted:
+            why_not.append(_("The client opted out of emails."))
+        else:
+            email = partner.email
+        if company.serene_portal_notify_sms:
+            if not partner.phone:
+                why_not.append(_("The client has no mobile number."))
+            elif partner.phone_sanitized_blacklisted:
+                why_not.append(_("The client opted out of text messages."))
+            else:
+                phone = partner.phone
+        return email, phone, why_not
 
     def _wake_mail_queue(self):
         """Queued client mail goes out when this transaction commits, not at the mail queue's

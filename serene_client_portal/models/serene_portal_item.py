@@ -212,12 +212,14 @@ class SerenePortalItem(models.Model):
 
     def action_remove(self):
         """Take the item out of the client's portal (archived: its history stays)."""
+        self.check_access("write")
         self.write({"active": False})
         self.env["serene.portal.activity"]._log(self.portal_id, "item_removed", items=self)
         return True
 
     def action_mark_received(self):
         """Staff have every file they asked for: the request closes on the client's portal."""
+        self.check_access("write")
         self.env["serene.client.portal"]._check_access_level(self.partner_id, need="owner")
         requests = self.filtered(lambda item: item.item_type == "document_request")
         done = requests._mark_completed()
@@ -227,6 +229,7 @@ class SerenePortalItem(models.Model):
     def action_open_record(self):
         """Open what the client sent: the form's answers or the uploaded file."""
         self.ensure_one()
+        self.check_access("read")
         if self.user_input_id:
             return self.user_input_id.action_serene_open_answers()
         if self.attachment_ids:

@@ -211,6 +211,7 @@ class SurveyUserInput(models.Model):
 
     def action_serene_open_answers(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "res_model": "survey.user_input",

@@ -11,6 +11,8 @@ from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools.misc import find_in_path
 
+from ..tools.identity import identity_recently_checked
+
 
 def qr_data_uri(text):
     """``text`` as a QR code, a PNG data: URI that the letter carries inside itself."""
@@ -55,6 +57,9 @@ class ReportSereneClientPortalReportAccessLetter(models.AbstractModel):
         # with a CSRF token, never through a GET that another site could make the browser send.
         if request and request.httprequest.method != "POST":
             raise UserError(_("Print the access letter with the button on the client's Client Portal page."))
+        # A letter is a live key: a web session prints it only after the password (the button asks).
+        if not identity_recently_checked():
+            raise UserError(_("Confirm your password first: print the letter with the button on the client's page."))
         archived = portals.filtered(lambda portal: not portal.active)
         if archived:
             raise UserError(

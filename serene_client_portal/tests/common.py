@@ -1,5 +1,8 @@
+import json
 import logging
+import time
 
+import odoo.http
 from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.serene_client_portal.tools import RedactPortalTokens
@@ -155,3 +158,49 @@ class SereneCase:
 
 class SereneTransactionCase(SereneCase, TransactionCase):
     pass
+
+
+class SereneRpcMixin:
+    """Calls as the web client makes them, for ``HttpCase`` tests acting as a real role over RPC."""
+
+    def rpc(self, model, method, ids=None, *args, **kwargs):
+        """``model.browse(ids).method(*args, **kwargs)`` through ``/web/dataset/call_kw``, in the
+        session of the last ``authenticate``: ``{"result": ...}`` or ``{"error": ...}``."""
+        route = "call_button" if method.startswith("action_") or method == "run_check" else "call_kw"
+        response = self.url_open(
+            f"/web/dataset/{route}/{model}/{method}",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {
+                        "model": model,
+                        "method": method,
+                        "args": [ids or [], *args] if ids is not None else list(args),
+                        "kwargs": kwargs,
+                    },
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        return response.json()
+
+    @staticmethod
+    def rpc_error(answer):
+        """The exception class name an RPC answer carries, or None."""
+        return answer.get("error", {}).get("data", {}).get("name")
+
+    def skip_identity_prompt(self):
+        """The session's password was confirmed a moment ago (what Confirm in Odoo's prompt
+        records), so that a test reaches what the prompt guards."""
+        self.session["identity-check-last"] = time.time()
+        odoo.http.root.session_store.save(self.session)
+
+    def confirm_identity(self, answer, login, password=None):
+        """Answer Odoo's password prompt (``check_identity``) that ``answer`` opened, as the web
+        client does (Confirm, the password in the context); returns Confirm's answer. The password
+        defaults to the one ``new_test_user`` gives ``login``."""
+        password = password or login + "x" * (8 - len(login))
+        action = answer["result"]
+        self.assertEqual(action["res_model"], "res.users.identitycheck", answer)
+        return self.rpc("res.users.identitycheck", "run_check", [action["res_id"]], context={"password": password})

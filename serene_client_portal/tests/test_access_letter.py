@@ -17,14 +17,14 @@ from odoo.tools import mute_logger
 
 from odoo.addons.serene_client_portal.report.serene_access_letter_report import wkhtmltopdf_prints_headers
 
-from .common import SereneCase
+from .common import SereneCase, SereneRpcMixin
 
 REPORT = "serene_client_portal.report_access_letter"
 ITEM_NAMES = ("Sleep and Worry Intake", "Grief Support Circle", "Mood Scale")
 
 
 @tagged("post_install", "-at_install", "serene")
-class TestAccessLetter(SereneCase, HttpCase):
+class TestAccessLetter(SereneRpcMixin, SereneCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -36,8 +36,11 @@ class TestAccessLetter(SereneCase, HttpCase):
         cls.portal = cls.client.client_portal_id
 
     def _print_pdf(self, user):
-        """Press "Print access letter" as ``user`` and render the action's PDF with wkhtmltopdf."""
-        action = self.client.with_user(user).action_client_portal_print_letter()
+        """Press "Print access letter" as ``user`` in the web client (with the password it asks)
+        and render the action's PDF with wkhtmltopdf."""
+        self.authenticate(user.login, user.login)
+        answer = self.rpc("res.partner", "action_client_portal_print_letter", self.client.ids)
+        action = self.confirm_identity(answer, user.login)["result"]
         self.assertEqual((action["type"], action["report_name"]), ("ir.actions.report", REPORT))
         self.assertEqual(action["context"]["active_ids"], self.portal.ids)
         Report = self.env["ir.actions.report"].with_user(user).with_context(force_report_rendering=True)
@@ -104,6 +107,7 @@ class TestAccessLetter(SereneCase, HttpCase):
 
     def test_printed_through_the_web_clients_download_never_by_a_get(self):
         self.authenticate("t_owner", "t_owner")
+        self.confirm_identity(self.rpc("res.partner", "action_client_portal_print_letter", self.client.ids), "t_owner")
         report_url = f"/report/pdf/{REPORT}/{self.portal.ids[0]}"
         with mute_logger("odoo.http"):
             response = self.url_open(report_url, allow_redirects=False)
@@ -145,9 +149,11 @@ class TestAccessLetter(SereneCase, HttpCase):
         for user in (self.user_team, self.user_other, self.user_internal, self.user_manager_2):
             with self.subTest(user=user.login):
                 links = self.portal.sudo().link_ids
-                if user != self.user_manager_2:  # another practice's manager has no such button to press
-                    with self.assertRaises(AccessError):
-                        self.client.with_user(user).action_client_portal_print_letter()
+                # The button, the password confirmed: the role is what refuses.
+                self.authenticate(user.login, user.login)
+                self.skip_identity_prompt()
+                answer = self.rpc("res.partner", "action_client_portal_print_letter", self.client.ids)
+                self.assertEqual(self.rpc_error(answer), "odoo.exceptions.AccessError", answer)
                 # The report route reaches the report without the button: it checks too.
                 with self.assertRaises(AccessError):
                     Report.with_user(user)._render_qweb_html(REPORT, self.portal.ids)

@@ -299,7 +299,7 @@ class TestClientPortal(SereneTransactionCase):
         with freeze_time(fields.Datetime.now() + timedelta(days=31)):
             self.assertFalse(Link._find_valid(key), "expired after the company's 30 days")
             self.assertTrue(Link._find_valid(other_key), "expiry_days=0 never expires")
-        portal.with_user(self.user_owner).action_revoke_links()
+        portal.with_user(self.user_owner).link_ids.action_revoke()
         self.assertFalse(Link._find_valid(other_key))
         self.assertIn("link_revoked", portal.sudo().activity_log_ids.mapped("event_type"))
 

@@ -99,7 +99,7 @@ class TestFormsOnlyThroughThePortal(SereneCase, HttpCase):
         start, answer = self._open_form()
         answer._save_lines(answer.survey_id.question_ids, ANSWER_TEXT)
         self.assertEqual(self.url_open(start).status_code, 200)
-        self.portal.action_revoke_links()
+        self.portal.link_ids.action_revoke()
         self._assert_nothing_opens(answer)
 
     def test_identity_check_guards_the_forms_too(self):

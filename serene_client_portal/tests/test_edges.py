@@ -10,10 +10,10 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields, http
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
-from .common import PDF_BYTES, SereneCase, SereneTransactionCase
+from .common import PDF_BYTES, SereneCase, SereneRpcMixin, SereneTransactionCase
 
 
 @tagged("post_install", "-at_install", "serene")
@@ -61,7 +61,7 @@ class TestVerifiedVisits(SereneCase, HttpCase):
         self.assertIn("You are signed out", response.text)
         self.assertEqual(self._home(), 401)
         self._verify()
-        self.portal.action_revoke_links()
+        self.portal.link_ids.action_revoke()
         self.assertEqual(self._home(), 303, "a revoked link opens nothing, verified or not")
 
     def test_identity_failures_count_per_address_across_links(self):
@@ -100,10 +100,13 @@ class TestEdgesInProcess(SereneTransactionCase):
 
 
 @tagged("post_install", "-at_install", "serene")
-class TestAuditorsExport(SereneTransactionCase):
+class TestAuditorsExport(SereneRpcMixin, SereneCase, HttpCase):
     def _export(self, user, **values):
-        wizard = self.env["serene.portal.activity.export"].with_user(user).create(values)
-        action = wizard.action_export()
+        """Export CSV as ``user`` in the web client, answering the password prompt."""
+        self.authenticate(user.login, user.login)
+        wizard = self.rpc("serene.portal.activity.export", "create", None, values)["result"]
+        answer = self.rpc("serene.portal.activity.export", "action_export", [wizard])
+        action = self.confirm_identity(answer, user.login)["result"]
         attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
         return list(csv.reader(io.StringIO(attachment.raw.decode())))
 
@@ -122,8 +125,11 @@ class TestAuditorsExport(SereneTransactionCase):
 
     def test_only_managers_export(self):
         for user in (self.user_owner, self.user_team):
-            with self.subTest(user=user.login), self.assertRaises(AccessError):
-                self._export(user)
+            with self.subTest(user=user.login):
+                self.authenticate(user.login, user.login)
+                self.skip_identity_prompt()
+                answer = self.rpc("serene.portal.activity.export", "create", None, {})
+                self.assertEqual(self.rpc_error(answer), "odoo.exceptions.AccessError", answer)
 
     def test_retention_removes_old_activity_and_logs_it(self):
         portal = self._add().portal_id

@@ -38,6 +38,15 @@ class TestClientPortalTours(TourCase):
         self.run_tour(self.clients_url, "serene_resend_link_without_email", "t_owner")
         self.assertEqual(len(self.client.client_portal_id.link_ids), 1, "the link shown is the one minted")
 
+    def test_changing_a_clients_email_asks_for_the_password(self):
+        self._add()
+        self.run_tour(self.clients_url, "serene_contact_change_asks_password", "t_owner")
+        self.assertEqual(self.client.email, "carla.new@example.com")
+        changed = self.client.sudo().serene_portal_ids.activity_log_ids.filtered(
+            lambda a: a.event_type == "contact_changed"
+        )
+        self.assertEqual(changed.detail, "Email")
+
     def test_note_owner_adds_items(self):
         self.run_tour(self.clients_url, "serene_note_owner_adds_items", "t_owner")
         portal = self.client.client_portal_id

@@ -5,6 +5,8 @@ from datetime import datetime, time, timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.base.models.res_users import check_identity
+
 from ..models.serene_client_portal import PRACTICE_MANAGER
 
 COLUMNS = [
@@ -45,7 +47,9 @@ class SerenePortalActivityExport(models.TransientModel):
             if export.date_from > export.date_to:
                 raise UserError(_("The period ends before it starts."))
 
+    @check_identity
     def action_export(self):
+        """The whole trail of a period leaves the practice: the password is asked first."""
         self.ensure_one()
         if not self.env.user.has_group(PRACTICE_MANAGER):
             raise AccessError(_("Only practice managers export portal activity."))

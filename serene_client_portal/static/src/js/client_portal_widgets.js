@@ -157,6 +157,8 @@ export class ClientPortalLinkDialog extends Component {
     }
 }
 
-registry.category("actions").add("serene_portal_link_dialog", (env, action) => {
+registry.category("actions").add("serene_portal_link_dialog", async (env, action) => {
+    // Shown after Odoo's password prompt: that dialog's work is done.
+    await env.services.action.doAction({ type: "ir.actions.act_window_close" });
     env.services.dialog.add(ClientPortalLinkDialog, action.params);
 });

@@ -251,6 +251,15 @@ tours.add("serene_resend_link_without_email", {
             run: "click",
         },
         {
+            content: "A link shown on screen asks for the password first",
+            trigger: ".modal .o_field_widget[name=password] input",
+            run: "edit t_ownerx",
+        },
+        {
+            trigger: ".modal button#password_confirm",
+            run: "click",
+        },
+        {
             content: "The dialog says why nothing was sent",
             trigger: ".modal .modal-title:contains('No message was sent to Client Carla')",
         },
@@ -275,6 +284,55 @@ tours.add("serene_resend_link_without_email", {
         },
         {
             trigger: "body:not(:has(.modal))",
+        },
+    ],
+});
+
+// A client's email routes their portal links: changing it asks for the password first, then saves.
+tours.add("serene_contact_change_asks_password", {
+    steps: () => [
+        {
+            trigger: ".o_data_row:contains('Client Carla') .o_data_cell",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=email] input",
+            run: "edit carla.new@example.com",
+        },
+        {
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saving says why the password is needed",
+            trigger: ".modal:contains('Confirm your password before changing a client')",
+        },
+        {
+            trigger: ".modal button:contains('Confirm Password')",
+            run: "click",
+        },
+        {
+            content: "Odoo's own password prompt",
+            trigger: ".modal .o_field_widget[name=password] input",
+            run: "edit t_ownerx",
+        },
+        {
+            trigger: ".modal button#password_confirm",
+            run: "click",
+        },
+        {
+            trigger: ".o_notification:contains('Password confirmed')",
+        },
+        {
+            content: "The change was kept in the form: save it again",
+            trigger: ".o_form_view .o_field_widget[name=email] input:value(carla.new@example.com)",
+        },
+        {
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view:not(:has(.o_form_button_save:visible))",
         },
     ],
 });
