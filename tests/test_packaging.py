@@ -49,6 +49,15 @@ def test_upgrade_keeps_data(fresh_db):
     # Data a practice made after installing: settings, a client's limit, a link.
     psql(fresh_db, "UPDATE res_company SET serene_portal_item_limit = 7, serene_portal_link_expiry_days = 3")
     psql(fresh_db, "UPDATE res_partner SET portal_item_limit = 4 WHERE name = 'Jordan Rivera'")
+    # As 19.0.1.0.0 left it: the emergency contact in its own column, the own-clients rule on the tick.
+    psql(fresh_db, f"UPDATE ir_module_module SET latest_version = '19.0.1.0.0' WHERE name = '{MODULE}'")
+    psql(fresh_db, "ALTER TABLE res_partner RENAME COLUMN serene_emergency_contact_value TO serene_emergency_contact")
+    psql(fresh_db, "UPDATE res_partner SET serene_emergency_contact = 'Sam, +32 470' WHERE name = 'Jordan Rivera'")
+    psql(
+        fresh_db,
+        "UPDATE ir_rule SET domain_force = '[(''is_client'', ''='', False)]' "
+        "WHERE name LIKE 'Contacts: practitioners%'",
+    )
     before = psql(fresh_db, counts)
     run_odoo("-d", fresh_db, "-u", MODULE, "--stop-after-init", "--http-interface=127.0.0.1")
     assert module_state(fresh_db) == "installed"
@@ -61,3 +70,10 @@ def test_upgrade_keeps_data(fresh_db):
         == "7|3"
     )
     assert psql(fresh_db, "SELECT portal_item_limit FROM res_partner WHERE name = 'Jordan Rivera'") == "4"
+    assert (
+        psql(fresh_db, "SELECT serene_emergency_contact_value FROM res_partner WHERE name = 'Jordan Rivera'")
+        == "Sam, +32 470"
+    ), "the emergency contact moved to its guarded column"
+    rule = psql(fresh_db, "SELECT domain_force FROM ir_rule WHERE name LIKE 'Contacts: practitioners%'")
+    assert "is_client" not in rule and "note_owner_id" in rule, rule
+    assert psql(fresh_db, f"SELECT latest_version FROM ir_module_module WHERE name = '{MODULE}'") == "19.0.1.1.0"
