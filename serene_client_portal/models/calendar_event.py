@@ -32,10 +32,8 @@ class CalendarEvent(models.Model):
                 survey_ids.update(surveys.ids)
                 packet_ids.update(packets.ids)
         if not self.env.su:
-            levels = self.env["serene.client.portal"]._get_access_levels(
-                self.env["res.partner"].browse([client.id for client in wanted])
-            )
-            wanted = {client: ids for client, ids in wanted.items() if levels[client.id] in ("owner", "manager")}
+            managed = self.env["res.partner"].browse([client.id for client in wanted])._filter_portal_managed()
+            wanted = {client: ids for client, ids in wanted.items() if client.id in managed.ids}
         if not wanted:
             return
         Item = self.env["serene.portal.item"]

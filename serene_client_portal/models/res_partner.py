@@ -4,7 +4,7 @@ from odoo.exceptions import AccessError, RedirectWarning, ValidationError
 from odoo.addons.base.models.res_users import check_identity
 
 from ..tools.identity import identity_recently_checked
-from .serene_client_portal import ACCESS_LEVELS, PRACTICE_MANAGER, PRACTICE_USER
+from .serene_client_portal import ACCESS_LEVELS, MANAGE_LEVELS, PRACTICE_MANAGER, PRACTICE_USER
 
 # Fields that decide who sees a client's portal, answers and files.
 PRACTICE_FIELDS = {"note_owner_id", "care_team_user_ids", "portal_item_limit", "portal_storage_limit_mb"}
@@ -103,6 +103,12 @@ class ResPartner(models.Model):
         compute="_compute_portal_access",
         groups=PRACTICE_USER,
         help="What the current user may do with this client's portal.",
+    )
+    serene_portal_can_manage = fields.Boolean(
+        string="May Manage the Portal",
+        compute="_compute_portal_access",
+        groups=PRACTICE_USER,
+        help="The current user is the client's note owner or a practice manager of their practice.",
     )
     serene_portal_state = fields.Selection(
         [("none", "Not Set Up"), ("active", "Recent Activity"), ("inactive", "No Recent Activity")],
@@ -230,6 +236,12 @@ class ResPartner(models.Model):
         levels = self.env["serene.client.portal"]._get_access_levels(self)
         for partner in self:
             partner.serene_portal_access = levels.get(partner.id, "none")
+            partner.serene_portal_can_manage = partner.serene_portal_access in MANAGE_LEVELS
+
+    def _filter_portal_managed(self):
+        """The contacts whose portal the current user may manage: add and remove items, links."""
+        levels = self.env["serene.client.portal"]._get_access_levels(self)
+        return self.filtered(lambda partner: levels[partner.id] in MANAGE_LEVELS)
 
     @api.depends_context("uid")
     @api.depends("client_portal_id")
@@ -287,7 +299,7 @@ class ResPartner(models.Model):
         for partner in self:
             message = messages.get(partner.id) or False
             partner.serene_usage_limit_message = message
-            if partner.serene_portal_access not in ("owner", "manager"):
+            if not partner.serene_portal_can_manage:
                 reason = _("Only the client's note owner can add items to the portal.")
             else:
                 reason = message

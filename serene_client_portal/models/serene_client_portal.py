@@ -16,6 +16,8 @@ PERMANENT_SMS_FAILURES = ("sms_number_missing", "sms_number_format", "sms_blackl
 PRACTICE_USER = "serene_client_portal.group_practice_user"
 PRACTICE_MANAGER = "serene_client_portal.group_practice_manager"
 ACCESS_LEVELS = [("none", "None"), ("team", "Care Team"), ("owner", "Note Owner"), ("manager", "Manager")]
+# The levels that manage a client's portal (add and remove items, links); the care team reads.
+MANAGE_LEVELS = ("owner", "manager")
 # Item types the client acts on (To do, then Completed) and those they read (Shared with you).
 TODO_TYPES = ("intake_form", "assessment", "document_request", "consent")
 SHARED_TYPES = ("resource", "link", "instructions")
@@ -218,7 +220,7 @@ class SereneClientPortal(models.Model):
         levels = self._get_access_levels(partners)
         for partner in partners:
             level = levels[partner.id]
-            if level == "none" or (need == "owner" and level == "team"):
+            if level == "none" or (need == "owner" and level not in MANAGE_LEVELS):
                 raise AccessError(
                     _(
                         "You are not allowed to manage the client portal of %(name)s: "

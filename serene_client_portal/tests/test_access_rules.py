@@ -279,3 +279,29 @@ class TestEmergencyContact(SereneRpcCase):
         self.assertEqual(change.sorted("id")[-1].detail, "Emergency Contact", "the field, never the value")
         self.assertEqual(change.sorted("id")[-1].user_id, self.user_owner)
         self.assertEqual(len(self._links().filtered(lambda link: link._get_state() == "valid")), 1, "links stay")
+
+
+@tagged("post_install", "-at_install", "serene", "security")
+class TestMayManage(SereneRpcCase):
+    """One computed "may manage this client's portal" drives the form's buttons, the portal icon
+    and bookings; it says yes to the note owner and the managers of the client's practice only."""
+
+    def test_who_may_manage(self):
+        self.company.serene_own_clients_only = False
+        for login, expected in (
+            ("t_owner", True),
+            ("t_manager", True),
+            ("t_team", False),
+            ("t_other", False),
+            ("t_manager2", False),
+        ):
+            with self.subTest(login=login):
+                self.authenticate(login, login)
+                answer = self.rpc("res.partner", "read", self.client.ids, ["serene_portal_can_manage"])
+                value = answer.get("result", [{}])[0].get("serene_portal_can_manage", False)
+                self.assertEqual(value, expected, answer)
+
+    def test_the_form_reads_it_and_nothing_else(self):
+        arch = self.env.ref("serene_client_portal.view_partner_form").arch
+        self.assertIn("serene_portal_can_manage", arch)
+        self.assertNotIn("'owner', 'manager'", arch, "the rule is written once, on the contact")

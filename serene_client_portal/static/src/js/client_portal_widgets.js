@@ -97,7 +97,7 @@ export class ClientPortalIcon extends Component {
         this.run = usePartnerAction(this);
     }
     get canCreate() {
-        return ["owner", "manager"].includes(this.props.record.data.serene_portal_access);
+        return this.props.record.data.serene_portal_can_manage;
     }
     get disabled() {
         return !this.props.record.data.client_portal_id && !this.canCreate;
@@ -131,7 +131,7 @@ registryWidgets.add("serene_portal_icon", {
     component: ClientPortalIcon,
     fieldDependencies: [
         { name: "client_portal_id", type: "many2one" },
-        { name: "serene_portal_access", type: "selection" },
+        { name: "serene_portal_can_manage", type: "boolean" },
     ],
 });
 
