@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, RedirectWarning, ValidationError
+from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
 
 from odoo.addons.base.models.res_users import check_identity
 
@@ -464,7 +464,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         self._check_portal_access(need="read")
         if not self.client_portal_id:
-            raise AccessError(_("Client portal is not yet set up for %(name)s.", name=self.name))
+            raise UserError(_("Client portal is not yet set up for %(name)s.", name=self.name))
         return {
             "type": "ir.actions.act_url",
             "url": f"/portal/preview/{self.client_portal_id.id}",
@@ -485,7 +485,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         self._check_portal_access(need="owner")
         if not self.serene_portal_can_add:
-            raise AccessError(self.serene_add_disabled_reason)
+            raise UserError(self.serene_add_disabled_reason)
         return {
             "type": "ir.actions.act_window",
             "name": _("Add to %(name)s's Portal", name=self.name),

@@ -104,7 +104,7 @@ class SereneClientPortal(models.Model):
         """A portal's audit trail outlives it: a portal with activity is archived, not deleted."""
         # sudo: serene.portal.activity - the trail exists whoever may read it
         if self.env["serene.portal.activity"].sudo().search_count([("portal_id", "in", self.ids)], limit=1):
-            raise AccessError(
+            raise UserError(
                 _(
                     "A client portal with activity cannot be deleted: the practice keeps its audit trail. "
                     "Archive it instead."
@@ -201,13 +201,13 @@ class SereneClientPortal(models.Model):
         client whose portal has an audit trail is archived by everyone, managers included."""
         clients = partners._filter_clients()
         if clients and not self.env.su and not self.env.user.has_group(PRACTICE_MANAGER):
-            raise AccessError(
+            raise UserError(
                 _("Clients are archived, not deleted: %(names)s.", names=", ".join(clients.mapped("display_name")))
             )
         # sudo: res.partner - the portal exists whoever may read it
         with_portal = partners.sudo().filtered("serene_portal_ids")
         if with_portal:
-            raise AccessError(
+            raise UserError(
                 _(
                     "%(names)s have a client portal whose audit trail the practice keeps: archive them instead.",
                     names=", ".join(with_portal.mapped("display_name")),

@@ -31,7 +31,7 @@ class TestClientPortal(SereneTransactionCase):
             "Client portal is not yet set up for Client Carla. "
             "A portal will be automatically created when you add items.",
         )
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(UserError, "not yet set up"):
             client.action_client_portal_view()
 
     def test_adding_an_item_creates_the_portal(self):

@@ -2,7 +2,7 @@
 
 import json
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from .common import SereneCase, SereneTransactionCase
@@ -12,7 +12,7 @@ from .common import SereneCase, SereneTransactionCase
 class TestNothingAnAuditorNeedsIsDeleted(SereneTransactionCase):
     def test_practitioners_archive_clients(self):
         for user in (self.user_owner, self.user_other):
-            with self.subTest(user=user.login), self.assertRaises(AccessError):
+            with self.subTest(user=user.login), self.assertRaises(UserError):
                 self.client.with_user(user).unlink()
         self.assertTrue(self.client.exists())
         self.client.with_user(self.user_owner).action_archive()
@@ -22,11 +22,11 @@ class TestNothingAnAuditorNeedsIsDeleted(SereneTransactionCase):
         portal = self._add().portal_id
         trail = portal.sudo().activity_log_ids
         self.assertTrue(trail)
-        with self.assertRaises(AccessError):
+        with self.assertRaises(UserError):
             self.client.with_user(self.user_manager).unlink()
-        with self.assertRaises(AccessError):
+        with self.assertRaises(UserError):
             portal.with_user(self.user_manager).unlink()
-        with self.assertRaises(AccessError):
+        with self.assertRaises(UserError):
             portal.sudo().unlink()
         self.assertTrue(trail.exists() == trail, "every audit row is still there")
 
@@ -70,5 +70,5 @@ class TestDeletionOverRpc(SereneCase, HttpCase):
             with self.subTest(login=login, model=model):
                 answer = self._call(login, model, "unlink", ids)
                 self.assertIn("error", answer)
-                self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+                self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.UserError")
         self.assertTrue(self.client.exists() and portal.exists())
