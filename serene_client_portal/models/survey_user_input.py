@@ -76,8 +76,11 @@ class SurveyUserInput(models.Model):
         return super().create(vals_list)
 
     def web_read(self, specification):
+        """The answers' form (the lines of answers) is a read of the client's answers: logged. A
+        list of answers (state, score) reads no answer and writes nothing."""
         result = super().web_read(specification)
-        self._serene_log_staff_read("answers_viewed")
+        if "user_input_line_ids" in specification:
+            self._serene_log_staff_read("answers_viewed")
         return result
 
     # Opening a client's answers in the web client writes its audit row: a read/write call.

