@@ -23,7 +23,10 @@ class ClientFileBinary(Binary):
     (a thumbnail in a list or the chatter) is not a reading of the file and writes nothing."""
 
     def _client_file_readonly(self, rule, args):
-        """Odoo serves files on a read-only cursor; a client's file needs a read/write one for its row."""
+        """Odoo serves files on a read-only cursor; a client's file opened by staff needs a
+        read/write one for its row. A visitor's file (a website image) costs no lookup."""
+        if not request.session.uid:
+            return True
         query = request.httprequest.args
         attachment_id = _attachment_id(
             args.get("model") or query.get("model"),
