@@ -1,2 +1,4 @@
+from . import binary
 from . import portal
+from . import report
 from . import survey

@@ -33,6 +33,16 @@ class SurveyThroughPortal(Survey):
         )
 
     @http.route()
+    def survey_print(self, survey_token, review=False, answer_token=None, **post):
+        """A staff member's print page of a client's answers is a read of them: logged."""
+        response = super().survey_print(survey_token, review=review, answer_token=answer_token, **post)
+        if answer_token and request.env.user._is_internal():
+            _survey_sudo, answer_sudo = self._fetch_from_access_token(survey_token, answer_token)
+            if answer_sudo.serene_item_id and self._serene_may_open(answer_sudo):
+                answer_sudo._serene_log_staff_read("answers_viewed")
+        return response
+
+    @http.route()
     def survey_retry(self, survey_token, answer_token, **post):
         """A portal form is taken again from the portal, as a new item: nothing is created here."""
         survey_sudo, answer_sudo = self._fetch_from_access_token(survey_token, answer_token)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -102,6 +103,33 @@ class IrAttachment(models.Model):
         if broken:
             _logger.warning("Sealed files whose stored bytes no longer match their seal: ids %s", broken.ids)
         return broken
+
+    @api.model
+    def _serene_is_client_file(self, attachment_id):
+        """Whether the file ``attachment_id`` belongs to a client's portal item, read without
+        loading the record (the check runs before a request picks its cursor)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM ir_attachment WHERE id = %s AND res_model = %s",
+                attachment_id,
+                "serene.portal.item",
+            )
+        )
+        return bool(self.env.cr.rowcount)
+
+    def _serene_log_staff_read(self):
+        """A staff member opened this file: when it is a client's (an upload, a signed consent, a
+        resource), one row in that client's portal activity names who and which file."""
+        self.ensure_one()
+        # sudo: ir.attachment - only which item the file belongs to, for a file the user may read
+        attachment_sudo = self.sudo()
+        if attachment_sudo.res_model != "serene.portal.item" or not attachment_sudo.res_id:
+            return
+        # sudo: serene.portal.item - the item of a file the user may read, to name it in the log
+        item_sudo = self.env["serene.portal.item"].sudo().browse(attachment_sudo.res_id).exists()
+        self.env["serene.portal.activity"]._log_staff_read(
+            item_sudo, "file_viewed", detail=_("File #%(id)s", id=self.id)
+        )
 
     def action_serene_download(self):
         """The Records page's download button: the file through Odoo's /web/content, which checks

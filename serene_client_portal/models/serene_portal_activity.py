@@ -16,6 +16,10 @@ EVENT_TYPES = [
     ("consent_signed", "Consent signed"),
     ("upload_rejected", "Upload rejected"),
     ("resource_downloaded", "Resource downloaded"),
+    ("file_downloaded", "File downloaded"),
+    ("file_viewed", "File opened by staff"),
+    ("answers_viewed", "Answers opened by staff"),
+    ("answers_printed", "Answers printed by staff"),
     ("portal_viewed", "Portal viewed"),
     ("staff_preview", "Staff preview"),
     ("link_sent", "Link sent"),
@@ -48,6 +52,7 @@ class SerenePortalActivity(models.Model):
         "form_completed",
         "document_uploaded",
         "resource_downloaded",
+        "file_downloaded",
     )
 
     event_at = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
@@ -121,6 +126,16 @@ class SerenePortalActivity(models.Model):
                 for portal, item in targets
             ]
         )
+
+    @api.model
+    def _log_staff_read(self, items, event_type, detail=None):
+        """A staff member read a client's answers or files (of ``items``): one row each, whatever
+        the reader's rights. Only internal users' reads count: the client's own are logged by
+        the portal, the system's are not reads."""
+        user = self.env.user
+        if not items or not user._is_internal() or user._is_superuser():
+            return self.browse()
+        return self._log(None, event_type, items=items, actor="staff", detail=detail)
 
     @api.model
     def _cron_apply_retention(self):

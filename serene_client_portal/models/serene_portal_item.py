@@ -277,14 +277,13 @@ class SerenePortalItem(models.Model):
         return answer
 
     def _portal_download(self, attachment_id, link=None):
-        """The file ``attachment_id`` of this item, or an empty recordset; downloads of shared
-        resources are logged."""
+        """The file ``attachment_id`` of this item, or an empty recordset; every download is
+        logged (a shared resource, the client's own upload, a signed consent)."""
         self.ensure_one()
         attachment = self.attachment_ids.filtered(lambda a: a.id == attachment_id)
-        if attachment and self.item_type == "resource":
-            self.env["serene.portal.activity"]._log(
-                self.portal_id, "resource_downloaded", items=self, actor="client", link=link
-            )
+        if attachment:
+            event_type = "resource_downloaded" if self.item_type == "resource" else "file_downloaded"
+            self.env["serene.portal.activity"]._log(self.portal_id, event_type, items=self, actor="client", link=link)
         return attachment
 
     def _portal_upload(self, files, note=None, link=None, submission=None):

@@ -75,6 +75,17 @@ class SurveyUserInput(models.Model):
             raise AccessError(_("Only the system links answers to a client's portal item."))
         return super().create(vals_list)
 
+    def web_read(self, specification):
+        """The answers' form (the lines of answers) is a read of the client's answers: logged. A
+        list of answers (state, score) reads no answer and writes nothing."""
+        result = super().web_read(specification)
+        if "user_input_line_ids" in specification:
+            self._serene_log_staff_read("answers_viewed")
+        return result
+
+    # Opening a client's answers in the web client writes its audit row: a read/write call.
+    web_read._readonly = False
+
     def _mark_done(self):
         result = super()._mark_done()
         self.filtered("serene_item_id")._serene_on_completed()
@@ -208,6 +219,13 @@ class SurveyUserInput(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_note",
         )
+
+    def _serene_log_staff_read(self, event_type):
+        """A staff member read these answers (form, print page, PDF): one row for each that a
+        client gave through their portal."""
+        # sudo: survey.user_input - the portal item of answers the user has just read, for the log
+        items_sudo = self.sudo().serene_item_id
+        self.env["serene.portal.activity"]._log_staff_read(items_sudo, event_type)
 
     def action_serene_open_answers(self):
         self.ensure_one()

@@ -13,12 +13,14 @@ class ReportSereneClientPortalReportSurveyAnswers(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        """Only for those who may read the answers: the report routes reach here directly."""
+        """Only for those who may read the answers: the report routes reach here directly. Each
+        rendering is a staff read of the answers, logged."""
         answers = self.env["survey.user_input"].browse(docids)
         answers.check_access("read")
         # sudo: survey.question, survey.user_input.line - the questions and lines of answers the
         # user may read (a survey restricted to some users still prints for the care team)
         answers_sudo = answers.sudo()
+        answers._serene_log_staff_read("answers_printed")
         return {
             "doc_ids": answers.ids,
             "doc_model": "survey.user_input",

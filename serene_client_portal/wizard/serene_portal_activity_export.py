@@ -1,13 +1,15 @@
-import csv
-import io
 from datetime import datetime, time, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.base.models.res_users import check_identity
+from odoo.addons.web.controllers.export import CSVExport
 
 from ..models.serene_client_portal import PRACTICE_MANAGER
+
+# Leading characters that make a spreadsheet cell a formula, besides those Odoo's export quotes.
+FORMULA_STARTS_ODOO_MISSES = ("@", "\t", "\r")
 
 COLUMNS = [
     ("event_at", "When (UTC)"),
@@ -92,14 +94,14 @@ class SerenePortalActivityExport(models.TransientModel):
         return f"portal-activity-{who}-{self.date_from}-{self.date_to}.csv"
 
     def _to_csv(self, events):
+        """The events as Odoo's own CSV export writes them: a cell a spreadsheet would take for a
+        formula (what a visitor's browser sent, a file name) starts with a quote and stays text."""
         Activity = self.env["serene.portal.activity"]
         labels = {
             name: dict(Activity._fields[name]._description_selection(self.env))
             for name in ("event_type", "actor", "result")
         }
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([label for _name, label in COLUMNS])
+        rows = []
         for event in events:
             row = []
             for name, _label in COLUMNS:
@@ -110,6 +112,9 @@ class SerenePortalActivityExport(models.TransientModel):
                     value = value.display_name or ""
                 elif name == "event_at":
                     value = fields.Datetime.to_string(value)
-                row.append(value or "")
-            writer.writerow(row)
-        return out.getvalue().encode()
+                # Odoo's export quotes a leading =, + and -; spreadsheets also run @, tab and CR.
+                if isinstance(value, str) and value.startswith(FORMULA_STARTS_ODOO_MISSES):
+                    value = "'" + value
+                row.append(value)
+            rows.append(row)
+        return CSVExport().from_data(None, [label for _name, label in COLUMNS], rows).encode()
