@@ -1,0 +1,166 @@
+"""Fields the system keeps are closed on create as on write: a caller who may create a record
+cannot hand it another client's answers, a signature, a packet, a seal or a to-do flag. Each test
+acts as the real role over JSON-RPC and checks that nothing was stored."""
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .common import SereneCase, SereneRpcMixin
+
+ACCESS_ERROR = "odoo.exceptions.AccessError"
+
+
+@tagged("post_install", "-at_install", "serene", "security")
+class TestSystemFieldsOnCreate(SereneRpcMixin, SereneCase, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The client's PHQ-9 as their own portal leaves it: started, then flagged at completion.
+        cls.assessment = cls.env["serene.portal.item"].create(
+            {"partner_id": cls.client.id, "item_type": "assessment", "survey_id": cls.survey_assessment.id}
+        )
+        cls.answer = cls.assessment._portal_start_form()
+        cls.answer.sudo().write({"serene_risk_flag": True, "serene_severity": "Severe"})
+        cls.portal = cls.assessment.portal_id
+        cls.portal_other = (
+            cls.env["serene.portal.item"]
+            .create({"partner_id": cls.client_other.id, "item_type": "link", "name": "L", "url": "https://example.com"})
+            .portal_id
+        )
+
+    def _count(self, model, domain=None):
+        return self.env[model].sudo().with_context(active_test=False).search_count(domain or [])
+
+    def _refused(self, model, vals, login="t_owner"):
+        """Create ``vals`` on ``model`` over RPC as ``login``: refused, nothing stored."""
+        self.authenticate(login, login)
+        before = self._count(model)
+        with mute_logger("odoo.http"):
+            answer = self.rpc(model, "create", None, vals)
+        self.assertEqual(self.rpc_error(answer), ACCESS_ERROR, answer)
+        self.assertEqual(self._count(model), before, f"a {model} was stored")
+        return answer
+
+    def test_another_clients_phq9_is_not_taken_through_create(self):
+        """Finding: a practitioner outside the client's care team created an item for their own
+        client with the other client's answer and state 'completed', then read its score."""
+        self._refused(
+            "serene.portal.item",
+            {
+                "partner_id": self.client_other.id,
+                "item_type": "assessment",
+                "survey_id": self.survey_assessment.id,
+                "user_input_id": self.answer.id,
+                "state": "completed",
+            },
+            login="t_other",
+        )
+        self.assertFalse(
+            self._count(
+                "serene.portal.item", [("user_input_id", "=", self.answer.id), ("id", "!=", self.assessment.id)]
+            )
+        )
+        # Neither the item's related fields nor the answer itself give the score or the flag away.
+        answer = self.rpc(
+            "serene.portal.item",
+            "search_read",
+            None,
+            [("user_input_id", "=", self.answer.id)],
+            ["score", "serene_risk_flag"],
+        )
+        self.assertEqual(answer.get("result"), [], answer)
+        with mute_logger("odoo.http"):
+            answer = self.rpc("survey.user_input", "read", self.answer.ids, ["scoring_percentage", "serene_risk_flag"])
+        self.assertTrue(answer.get("error"), answer)
+
+    def test_a_consent_signature_is_not_forged_through_create(self):
+        self._refused(
+            "serene.portal.item",
+            {
+                "partner_id": self.client.id,
+                "item_type": "consent",
+                "name": "Consent",
+                "description": "<p>I agree.</p>",
+                "signed_by": "Jane Client",
+                "signed_at": fields.Datetime.to_string(fields.Datetime.now()),
+                "signed_ip": "203.0.113.7",
+                "completed_at": fields.Datetime.to_string(fields.Datetime.now()),
+            },
+        )
+        self.assertFalse(self._count("serene.portal.item", [("signed_by", "=", "Jane Client")]))
+
+    def test_item_packet_state_and_authorship_are_the_systems(self):
+        packet = self.env["serene.portal.packet"].create(
+            {"name": "Starter", "line_ids": [(0, 0, {"item_type": "link", "name": "L", "url": "https://example.com"})]}
+        )
+        base = {"partner_id": self.client.id, "item_type": "link", "name": "L", "url": "https://example.com"}
+        for key, value in (
+            ("packet_id", packet.id),
+            ("state", "completed"),
+            ("added_by_id", self.user_team.id),
+            ("assigned_at", "2020-01-01 00:00:00"),
+            ("review_pending_files", 3),
+        ):
+            with self.subTest(field=key):
+                self._refused("serene.portal.item", dict(base, **{key: value}))
+        # What the practitioner asks for is still theirs to create.
+        self.authenticate("t_owner", "t_owner")
+        answer = self.rpc("serene.portal.item", "create", None, base)
+        self.assertIsInstance(answer.get("result"), int, answer)
+
+    def test_a_link_is_not_minted_through_create(self):
+        self._refused(
+            "serene.portal.link",
+            {"portal_id": self.portal.id, "expires_at": "2999-01-01 00:00:00"},
+        )
+
+    def test_an_answer_is_not_tied_sealed_or_flagged_through_create(self):
+        for key, value in (
+            ("serene_item_id", self.assessment.id),
+            ("serene_sha256", "0" * 64),
+            ("serene_risk_flag", True),
+            ("serene_severity", "Minimal"),
+        ):
+            with self.subTest(field=key):
+                self._refused(
+                    "survey.user_input",
+                    {"survey_id": self.survey_assessment.id, "partner_id": self.client.id, key: value},
+                )
+
+    def test_audit_rows_and_notifications_are_not_written_through_create(self):
+        self._refused(
+            "serene.portal.activity",
+            {
+                "portal_id": self.portal.id,
+                "company_id": self.company.id,
+                "event_type": "portal_viewed",
+                "actor": "client",
+            },
+        )
+        self._refused(
+            "serene.portal.notification",
+            {"portal_id": self.portal.id, "channel": "email", "kind": "link", "state": "sent"},
+        )
+
+    def test_a_seal_is_not_forged_through_create(self):
+        self._refused(
+            "ir.attachment",
+            {"name": "card.pdf", "raw": "JVBERi0=", "serene_sha256": "0" * 64},
+        )
+        self._refused(
+            "ir.attachment",
+            {"name": "card.pdf", "raw": "JVBERi0=", "serene_seal_checksum": "0" * 40},
+        )
+
+    def test_a_todo_is_not_flagged_for_the_notification_job_through_create(self):
+        self._refused(
+            "mail.activity",
+            {
+                "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "res_id": self.client.id,
+                "user_id": self.user_owner.id,
+                "summary": "Call back",
+                "serene_notify_pending": True,
+            },
+        )
