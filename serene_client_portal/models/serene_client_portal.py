@@ -35,7 +35,7 @@ class SereneClientPortal(models.Model):
     _rec_name = "partner_id"
     _order = "id desc"
     _check_company_auto = True
-    _serene_system_fields = frozenset({"partner_id", "company_id"})
+    _serene_set_once_fields = frozenset({"partner_id", "company_id"})
 
     partner_id = fields.Many2one(
         "res.partner",

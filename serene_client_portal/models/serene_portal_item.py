@@ -37,15 +37,11 @@ class SerenePortalItem(models.Model):
     _inherit = ["serene.system.fields.mixin"]
     _order = "sequence, due_date, id desc"
     _check_company_auto = True
-    # Set at creation or by the client's own progress, never edited afterwards.
+    # Set by the system only: the client's progress, the signature, the packet, the reminders.
     _serene_system_fields = frozenset(
         {
-            "portal_id",
-            "partner_id",
             "reminder_count",
             "last_reminded_at",
-            "item_type",
-            "survey_id",
             "user_input_id",
             "state",
             "completed_at",
@@ -59,6 +55,8 @@ class SerenePortalItem(models.Model):
             "review_pending_files",
         }
     )
+    # What the practitioner asks for at creation, never changed afterwards.
+    _serene_set_once_fields = frozenset({"portal_id", "partner_id", "item_type", "survey_id"})
 
     name = fields.Char(string="Title", required=True)
     sequence = fields.Integer(default=10)
