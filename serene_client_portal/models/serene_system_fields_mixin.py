@@ -4,7 +4,11 @@ from odoo.exceptions import AccessError
 
 class SereneSystemFieldsMixin(models.AbstractModel):
     """Fields that only the addon's own code sets (sudo, with the reason), on create as on
-    write, over RPC included. Only the keys a caller passes count: defaults are the system's."""
+    write, over RPC included.
+
+    On create, only the keys a caller passes are refused; the system's values then come from
+    the field's own default, never from a default the caller chose (``default_*`` in the
+    context, a personal default in ``ir.default``). A copy made by a user takes them anew."""
 
     _name = "serene.system.fields.mixin"
     _description = "Client Portal: fields kept by the system"
@@ -26,6 +30,21 @@ class SereneSystemFieldsMixin(models.AbstractModel):
                 )
             )
 
+    @api.model
+    def default_get(self, fields):
+        """A user's defaults for the system's fields are the fields' own: the context's
+        ``default_*`` keys and personal defaults (``ir.default``) do not reach them."""
+        defaults = super().default_get(fields)
+        if self.env.su:
+            return defaults
+        for name in self._serene_system_fields & set(fields):
+            defaults.pop(name, None)
+            field = self._fields[name]
+            if field.default:
+                value = field.convert_to_cache(field.default(self), self, validate=False)
+                defaults[name] = field.convert_to_write(value, self)
+        return defaults
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -35,6 +54,14 @@ class SereneSystemFieldsMixin(models.AbstractModel):
     def write(self, vals):
         self._serene_check_system_fields(vals, self._serene_system_fields | self._serene_set_once_fields)
         return super().write(vals)
+
+    def copy_data(self, default=None):
+        """A user's copy starts with the system's values of a new record, not the original's."""
+        vals_list = super().copy_data(default=default)
+        if not self.env.su:
+            dropped = self._serene_system_fields - set(default or ())
+            vals_list = [{key: value for key, value in vals.items() if key not in dropped} for vals in vals_list]
+        return vals_list
 
     @api.model
     def _serene_create_with_system_values(self, vals_list):

@@ -20,6 +20,7 @@ class SurveyUserInput(models.Model):
         "serene.portal.item",
         string="Portal Item",
         readonly=True,
+        copy=False,
         index="btree_not_null",
         ondelete="set null",
     )

@@ -109,6 +109,12 @@ class TestSystemFieldsOnCreate(SereneRpcMixin, SereneCase, HttpCase):
         answer = self.rpc("serene.portal.item", "create", None, base)
         self.assertIsInstance(answer.get("result"), int, answer)
 
+    def test_a_portal_is_not_created_with_a_last_visit(self):
+        self._refused(
+            "serene.client.portal",
+            {"partner_id": self.client.id, "company_id": self.company.id, "last_client_activity_at": "2020-01-01"},
+        )
+
     def test_a_link_is_not_minted_through_create(self):
         self._refused(
             "serene.portal.link",
@@ -164,3 +170,86 @@ class TestSystemFieldsOnCreate(SereneRpcMixin, SereneCase, HttpCase):
                 "serene_notify_pending": True,
             },
         )
+
+    def test_a_duplicate_starts_afresh(self):
+        """Duplicating an item is a create like any other: the copy is the practitioner's own,
+        assigned now, with none of the original's progress."""
+        item = self.env["serene.portal.item"].create(
+            {"partner_id": self.client.id, "item_type": "link", "name": "L", "url": "https://example.com"}
+        )
+        item._mark_completed()
+        self.authenticate("t_owner", "t_owner")
+        answer = self.rpc("serene.portal.item", "copy", item.ids)
+        copy = self.env["serene.portal.item"].browse(answer["result"])
+        self.assertEqual(copy.state, "assigned")
+        self.assertFalse(copy.completed_at)
+        self.assertEqual(copy.added_by_id, self.user_owner)
+
+
+@tagged("post_install", "-at_install", "serene", "security")
+class TestSystemFieldsDefaults(SereneRpcMixin, SereneCase, HttpCase):
+    """A default is not a way around the guard: what a caller leaves out of ``create`` takes the
+    field's own default, not one the caller chose in the context or as a personal default."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.assessment = cls.env["serene.portal.item"].create(
+            {"partner_id": cls.client.id, "item_type": "assessment", "survey_id": cls.survey_assessment.id}
+        )
+        cls.answer = cls.assessment._portal_start_form()
+        cls.answer.sudo().write({"serene_risk_flag": True, "serene_severity": "Severe"})
+
+    def _create_item(self, vals, **kwargs):
+        self.authenticate("t_other", "t_other")
+        answer = self.rpc("serene.portal.item", "create", None, vals, **kwargs)
+        self.assertIsInstance(answer.get("result"), int, answer)
+        return self.env["serene.portal.item"].browse(answer["result"])
+
+    def test_context_defaults_do_not_set_the_systems_fields(self):
+        item = self._create_item(
+            {"partner_id": self.client_other.id, "item_type": "assessment", "survey_id": self.survey_assessment.id},
+            context={
+                "default_user_input_id": self.answer.id,
+                "default_state": "completed",
+                "default_added_by_id": self.user_owner.id,
+                "default_assigned_at": "2020-01-01 00:00:00",
+            },
+        )
+        self.assertFalse(item.user_input_id)
+        self.assertEqual(item.state, "assigned")
+        self.assertEqual(item.added_by_id, self.user_other)
+        self.assertGreater(item.assigned_at, fields.Datetime.to_datetime("2020-01-02"))
+        self.assertEqual(self._count_items_with(self.answer), 1)
+
+    def test_context_defaults_do_not_sign_a_consent(self):
+        item = self._create_item(
+            {
+                "partner_id": self.client_other.id,
+                "item_type": "consent",
+                "name": "Consent",
+                "description": "<p>I agree.</p>",
+            },
+            context={
+                "default_signed_by": "Jane Client",
+                "default_signed_at": "2020-01-01 00:00:00",
+                "default_signed_ip": "203.0.113.7",
+                "default_completed_at": "2020-01-01 00:00:00",
+            },
+        )
+        self.assertFalse(item.signed_by or item.signed_at or item.signed_ip or item.completed_at)
+
+    def test_a_personal_default_does_not_set_the_systems_fields(self):
+        self.authenticate("t_other", "t_other")
+        for name, value in (("user_input_id", self.answer.id), ("state", "completed")):
+            answer = self.rpc("ir.default", "set", None, "serene.portal.item", name, value, user_id=True)
+            self.assertNotIn("error", answer, answer)
+        item = self._create_item(
+            {"partner_id": self.client_other.id, "item_type": "assessment", "survey_id": self.survey_assessment.id}
+        )
+        self.assertFalse(item.user_input_id)
+        self.assertEqual(item.state, "assigned")
+        self.assertEqual(self._count_items_with(self.answer), 1)
+
+    def _count_items_with(self, user_input):
+        return self.env["serene.portal.item"].search_count([("user_input_id", "=", user_input.id)])
