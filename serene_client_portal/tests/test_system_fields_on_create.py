@@ -251,5 +251,32 @@ class TestSystemFieldsDefaults(SereneRpcMixin, SereneCase, HttpCase):
         self.assertEqual(item.state, "assigned")
         self.assertEqual(self._count_items_with(self.answer), 1)
 
+    def test_context_defaults_do_not_flag_a_todo_or_seal_a_file(self):
+        self.authenticate("t_owner", "t_owner")
+        answer = self.rpc(
+            "mail.activity",
+            "create",
+            None,
+            {
+                "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "res_id": self.client.id,
+                "user_id": self.user_owner.id,
+                "summary": "Call back",
+            },
+            context={"default_serene_notify_pending": True},
+        )
+        self.assertIsInstance(answer.get("result"), int, answer)
+        self.assertFalse(self.env["mail.activity"].browse(answer["result"]).serene_notify_pending)
+        answer = self.rpc(
+            "ir.attachment",
+            "create",
+            None,
+            {"name": "card.pdf", "raw": "JVBERi0="},
+            context={"default_serene_sha256": "0" * 64, "default_serene_seal_checksum": "0" * 40},
+        )
+        self.assertIsInstance(answer.get("result"), int, answer)
+        attachment = self.env["ir.attachment"].browse(answer["result"])
+        self.assertFalse(attachment.serene_sha256 or attachment.serene_seal_checksum)
+
     def _count_items_with(self, user_input):
         return self.env["serene.portal.item"].search_count([("user_input_id", "=", user_input.id)])
