@@ -3,6 +3,7 @@ cannot hand it another client's answers, a signature, a packet, a seal or a to-d
 acts as the real role over JSON-RPC and checks that nothing was stored."""
 
 from odoo import fields
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -108,6 +109,40 @@ class TestSystemFieldsOnCreate(SereneRpcMixin, SereneCase, HttpCase):
         self.authenticate("t_owner", "t_owner")
         answer = self.rpc("serene.portal.item", "create", None, base)
         self.assertIsInstance(answer.get("result"), int, answer)
+
+    def test_the_packet_is_the_systems_and_the_item_still_the_note_owners(self):
+        """The addon's own code sets what the caller may not (the packet, through sudo), and only
+        that: the items themselves are created as the caller, so record rules still apply."""
+        packet = self.env["serene.portal.packet"].create(
+            {"name": "Starter", "line_ids": [(0, 0, {"item_type": "link", "name": "L", "url": "https://example.com"})]}
+        )
+        Item = self.env["serene.portal.item"].sudo()
+        before = Item.search_count([])
+        # A care-team member may not add to the client's portal, by RPC or through the dialog.
+        self._refused(
+            "serene.portal.item",
+            {"partner_id": self.client.id, "item_type": "link", "name": "L", "url": "https://example.com"},
+            login="t_team",
+        )
+        wizard = (
+            self.env["serene.portal.add.item"]
+            .with_user(self.user_team)
+            .create({"partner_id": self.client.id, "packet_ids": [(6, 0, packet.ids)], "notify_client": False})
+        )
+        with self.assertRaises(AccessError):
+            wizard.action_add()
+        self.assertEqual(Item.search_count([]), before)
+        # The note owner's dialog adds the packet's items, recorded as from the packet.
+        wizard = (
+            self.env["serene.portal.add.item"]
+            .with_user(self.user_owner)
+            .create({"partner_id": self.client.id, "packet_ids": [(6, 0, packet.ids)], "notify_client": False})
+        )
+        wizard.action_add()
+        added = Item.search([("packet_id", "=", packet.id)])
+        self.assertEqual(len(added), 1)
+        self.assertEqual(added.added_by_id, self.user_owner)
+        self.assertEqual(added.partner_id, self.client)
 
     def test_a_portal_is_not_created_with_a_last_visit(self):
         self._refused(
