@@ -3,7 +3,6 @@ import logging
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -29,7 +28,8 @@ class IrAttachment(models.Model):
     the scheduled check reads every sealed file again at least every ``SEAL_CHECK_DAYS`` days,
     and staff can check one at once from the Records page."""
 
-    _inherit = "ir.attachment"
+    _inherit = ["ir.attachment", "serene.system.fields.mixin"]
+    _serene_system_fields = SEAL_FIELDS
 
     # Sealed when a client uploads a file or signs a consent: the record it stays.
     serene_sha256 = fields.Char(string="SHA-256", readonly=True, copy=False, groups="base.group_user")
@@ -66,8 +66,6 @@ class IrAttachment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su and any(SEAL_FIELDS & set(vals) for vals in vals_list):
-            raise AccessError(_("Seals are set by the system only."))
         attachments = super().create(vals_list)
         now = fields.Datetime.now()
         for attachment, vals in zip(attachments, vals_list, strict=True):
@@ -75,11 +73,6 @@ class IrAttachment(models.Model):
                 # Odoo's checksum of the very bytes the seal was taken from, as it stored them.
                 attachment.write({"serene_seal_checksum": attachment.checksum, "serene_seal_checked_at": now})
         return attachments
-
-    def write(self, vals):
-        if not self.env.su and SEAL_FIELDS & set(vals):
-            raise AccessError(_("Seals are set by the system only."))
-        return super().write(vals)
 
     def _serene_stored_digest(self):
         """The SHA-256 of the bytes Odoo stores for this file (read from the filestore)."""

@@ -35,7 +35,10 @@ class SereneClientPortal(models.Model):
     _rec_name = "partner_id"
     _order = "id desc"
     _check_company_auto = True
-    _serene_system_fields = frozenset({"partner_id", "company_id"})
+    # The client's last visit is the scheduled action's to record; the pending count follows the items.
+    _serene_system_fields = frozenset({"last_client_activity_at", "pending_item_count"})
+    # The client and the practice a portal is for, given at creation.
+    _serene_set_once_fields = frozenset({"partner_id", "company_id"})
 
     partner_id = fields.Many2one(
         "res.partner",

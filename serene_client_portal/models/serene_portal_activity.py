@@ -40,8 +40,26 @@ class SerenePortalActivity(models.Model):
 
     _name = "serene.portal.activity"
     _description = "Client Portal Activity"
+    _inherit = ["serene.system.fields.mixin"]
     _order = "event_at desc, id desc"
     _rec_name = "event_type"
+    # Written by the addon's own code only, for everyone who acts on a portal.
+    _serene_system_fields = frozenset(
+        {
+            "event_at",
+            "event_type",
+            "portal_id",
+            "company_id",
+            "item_id",
+            "user_id",
+            "actor",
+            "result",
+            "detail",
+            "ip_address",
+            "user_agent",
+            "key_fingerprint",
+        }
+    )
 
     # What counts as "new items added to the portal" on the staff panel.
     _NEW_ITEM_EVENTS = ("item_added", "document_uploaded", "form_completed")

@@ -37,15 +37,11 @@ class SerenePortalItem(models.Model):
     _inherit = ["serene.system.fields.mixin"]
     _order = "sequence, due_date, id desc"
     _check_company_auto = True
-    # Set at creation or by the client's own progress, never edited afterwards.
+    # Set by the system only: the client's progress, the signature, the packet, the reminders.
     _serene_system_fields = frozenset(
         {
-            "portal_id",
-            "partner_id",
             "reminder_count",
             "last_reminded_at",
-            "item_type",
-            "survey_id",
             "user_input_id",
             "state",
             "completed_at",
@@ -57,8 +53,13 @@ class SerenePortalItem(models.Model):
             "signed_ip",
             "signature",
             "review_pending_files",
+            # The answers' score and flag, read through the item, are never written through it.
+            "score",
+            "serene_risk_flag",
         }
     )
+    # What the practitioner asks for at creation, never changed afterwards.
+    _serene_set_once_fields = frozenset({"portal_id", "partner_id", "item_type", "survey_id"})
 
     name = fields.Char(string="Title", required=True)
     sequence = fields.Integer(default=10)
@@ -69,6 +70,7 @@ class SerenePortalItem(models.Model):
         default="assigned",
         required=True,
         readonly=True,
+        copy=False,
     )
     portal_id = fields.Many2one(
         "serene.client.portal",
@@ -105,15 +107,17 @@ class SerenePortalItem(models.Model):
         string="Files",
     )
     due_date = fields.Date()
-    packet_id = fields.Many2one("serene.portal.packet", readonly=True, index="btree_not_null", ondelete="set null")
+    packet_id = fields.Many2one(
+        "serene.portal.packet", readonly=True, copy=False, index="btree_not_null", ondelete="set null"
+    )
     # A consent: who signed, when and from where (the signed PDF is among the item's files).
     signed_by = fields.Char(readonly=True, copy=False)
     signed_at = fields.Datetime(readonly=True, copy=False)
     signed_ip = fields.Char(string="Signed From", readonly=True, copy=False)
     signature = fields.Image(readonly=True, copy=False, attachment=True, max_width=1024, max_height=512)
-    assigned_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    assigned_at = fields.Datetime(default=fields.Datetime.now, readonly=True, copy=False)
     completed_at = fields.Datetime(readonly=True, copy=False)
-    added_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    added_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True, copy=False)
     # Files the client sent since the note owner was last asked to review them. The upload only
     # counts them; the note owner's to-do is raised by a scheduled action woken at commit
     # (_raise_review_todos), one for the files sent in the meantime.

@@ -20,8 +20,13 @@ class SerenePortalNotification(models.Model):
 
     _name = "serene.portal.notification"
     _description = "Client Portal Notification"
+    _inherit = ["serene.system.fields.mixin"]
     _order = "create_date desc, id desc"
     _rec_name = "kind"
+    # Written by the addon's own code only, as the message is queued and as the queue moves.
+    _serene_system_fields = frozenset(
+        {"portal_id", "channel", "kind", "recipient", "state", "failure_reason", "sent_at"}
+    )
 
     portal_id = fields.Many2one("serene.client.portal", required=True, ondelete="cascade", readonly=True, index=True)
     partner_id = fields.Many2one(related="portal_id.partner_id", string="Client", store=True, index=True)

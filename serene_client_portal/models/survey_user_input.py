@@ -5,7 +5,6 @@ import re
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
 
 from .res_partner import CONTACT_FIELDS
 from .survey_question import PARTNER_FIELDS
@@ -21,6 +20,7 @@ class SurveyUserInput(models.Model):
         "serene.portal.item",
         string="Portal Item",
         readonly=True,
+        copy=False,
         index="btree_not_null",
         ondelete="set null",
     )
@@ -68,12 +68,6 @@ class SurveyUserInput(models.Model):
                 answer.serene_seal_state = False
             else:
                 answer.serene_seal_state = "verified" if answer._serene_hash() == answer.serene_sha256 else "changed"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.su and any(vals.get("serene_item_id") for vals in vals_list):
-            raise AccessError(_("Only the system links answers to a client's portal item."))
-        return super().create(vals_list)
 
     def web_read(self, specification):
         """The answers' form (the lines of answers) is a read of the client's answers: logged. A

@@ -21,3 +21,4 @@ from . import test_clinical_workflow
 from . import test_assessments
 from . import test_access_rules
 from . import test_audit_of_reads
+from . import test_system_fields_on_create

@@ -77,7 +77,9 @@ class SerenePortalAddItem(models.TransientModel):
         vals_list = self._prepare_item_vals()
         if not vals_list:
             raise UserError(_("Pick at least one packet, form, file, request, link or instructions to add."))
-        items = self.env["serene.portal.item"].with_context(serene_notify_client=self.notify_client).create(vals_list)
+        # The packet an item comes from is the system's to record, the rest is the practitioner's.
+        Item = self.env["serene.portal.item"].with_context(serene_notify_client=self.notify_client)
+        items = Item._serene_create_with_system_values(vals_list)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
