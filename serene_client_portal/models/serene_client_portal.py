@@ -969,6 +969,12 @@ class SereneClientPortal(models.Model):
         portals._send_access_links(now=True)
         return True
 
+    def _serene_contact_url(self):
+        """The link staff emails give instead of the client's name: the contact, where the
+        record rules decide who reads the rest."""
+        self.ensure_one()
+        return f"{self.get_base_url()}/odoo/res.partner/{self.partner_id.id}"
+
     def _alert_note_owner_risk(self, form_name, body=None):
         """A client's answer is marked as a risk signal: the note owner gets an urgent to-do due
         today and an email at once. The email names no form and no answer: it points to the
@@ -985,7 +991,8 @@ class SereneClientPortal(models.Model):
             # In the note owner's language and time zone (today is their today).
             owner_env = portal_sudo.with_context(lang=owner.lang, tz=owner.tz).env
             message = owner_env._("A form completed by %(client)s needs your attention today.", client=client.name)
-            portal_sudo.activity_schedule(
+            # Odoo's own "assigned to you" email is not sent: the alert below says it, neutrally.
+            portal_sudo.with_context(mail_activity_quick_update=True).activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=fields.Date.context_today(portal_sudo.with_env(owner_env)),
                 user_id=owner.id,
@@ -994,7 +1001,7 @@ class SereneClientPortal(models.Model):
             )
             if not owner.email:
                 continue
-            url = f"{portal_sudo.get_base_url()}/odoo/res.partner/{client.id}"
+            url = portal_sudo._serene_contact_url()
             self.env["mail.mail"].sudo().create(
                 {
                     "subject": owner_env._("Urgent: a client's form needs your attention today"),
@@ -1002,7 +1009,11 @@ class SereneClientPortal(models.Model):
                     "email_from": portal_sudo.company_id.email_formatted
                     or self.env.ref("base.user_root").email_formatted,
                     "body_html": Markup("<p>%s</p><p><a href='%s'>%s</a></p>")
-                    % (message, url, owner_env._("Open the client's contact")),
+                    % (
+                        owner_env._("A client's form needs your attention today."),
+                        url,
+                        owner_env._("Open the client's contact"),
+                    ),
                     "auto_delete": True,
                 }
             ).send_after_commit()
