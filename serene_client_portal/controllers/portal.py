@@ -8,7 +8,7 @@ from odoo.http import request
 from odoo.tools import is_html_empty
 
 from ..models.serene_portal_item import FORM_TYPES
-from ..tools import PORTAL_HEADERS
+from ..tools import set_portal_headers
 from . import visit
 
 INVALID_LINK_PATH = "/portal/link-not-valid"
@@ -106,7 +106,7 @@ class ClientPortal(http.Controller):
         )
 
     def _respond(self, response):
-        response.headers.update(PORTAL_HEADERS)
+        set_portal_headers(response)
         if request.httprequest.scheme == "https":
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         return response
