@@ -111,6 +111,20 @@ class SereneClientPortal(models.Model):
                 )
             )
 
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        """Staff hear of what is posted on a portal (a to-do done with its feedback, a note, a
+        mention) in Odoo's inbox, never by email: the record's name is the client's and the
+        message may say what a form did. Emails to staff are the neutral notices alone
+        (MailActivity._serene_notify_neutral, a ``user_notification``); clients are written to
+        outside the chatter."""
+        recipients = super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+        message_type = (msg_vals or {}).get("message_type") or message.message_type
+        if message_type != "user_notification":
+            for recipient in recipients:
+                if recipient["notif"] == "email" and recipient.get("uid") and not recipient["share"]:
+                    recipient["notif"] = "inbox"
+        return recipients
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------

@@ -156,3 +156,34 @@ class TestEmailCarriesNothingClinical(SereneCase, TransactionCase):
         self.assertEqual(len(mails), 2, "the daily and the weekly digest")
         for mail in mails:
             self.assertIn(f"/odoo/res.partner/{self.client.id}", mail.body_html)
+
+    def test_a_todo_done_with_feedback_is_not_emailed_to_followers(self):
+        """Odoo posts a to-do done, with its feedback, to the portal's followers: in their inbox only."""
+        _answer, _mails = self._complete("Not at all")
+        portal = self.client.client_portal_id
+        self.assertIn(self.user_owner.partner_id, portal.message_partner_ids, "the note owner follows the portal")
+        # ... and ticked every kind of message in the followers' menu.
+        subtypes = [self.env.ref(f"mail.{xmlid}").id for xmlid in ("mt_activities", "mt_note", "mt_comment")]
+        portal.message_subscribe(partner_ids=self.user_owner.partner_id.ids, subtype_ids=subtypes)
+        todo = portal.activity_ids.filtered(lambda a: a.user_id == self.user_owner)
+        Mail = self.env["mail.mail"].sudo()
+        last = Mail.search([], order="id desc", limit=1).id or 0
+        todo.with_user(self.user_manager).action_feedback(feedback=f"{FORM}: score 27, {RISK_ANSWER}")
+        self.assertFalse(
+            Mail.search([("id", ">", last), ("recipient_ids", "in", self.user_owner.partner_id.ids)]),
+            "no email to the note owner",
+        )
+        inbox = self.env["mail.notification"].search(
+            [
+                ("res_partner_id", "=", self.user_owner.partner_id.id),
+                ("mail_message_id.model", "=", portal._name),
+                ("mail_message_id.subtype_id", "=", self.env.ref("mail.mt_activities").id),
+            ]
+        )
+        self.assertEqual(inbox.mapped("notification_type"), ["inbox"], "told in Odoo instead")
+
+    def test_no_text_message_goes_to_staff(self):
+        Sms = self.env["sms.sms"].sudo()
+        last = Sms.search([], order="id desc", limit=1).id or 0
+        self._complete(RISK_ANSWER)
+        self.assertFalse(Sms.search([("id", ">", last)]), "no text message about a form")
