@@ -8,7 +8,7 @@ from odoo.http import request
 from odoo.tools import is_html_empty
 
 from ..models.serene_portal_item import FORM_TYPES
-from ..tools import PORTAL_HEADERS
+from ..tools import set_portal_headers
 from . import visit
 
 INVALID_LINK_PATH = "/portal/link-not-valid"
@@ -90,21 +90,23 @@ class ClientPortal(http.Controller):
 
     def _verify_page(self, portal_sudo, link_sudo, portal_key, status=200, **values):
         company = portal_sudo.company_id
+        plan = link_sudo._identity_plan()
         return self._render(
             "serene_client_portal.portal_verify",
             dict(
                 values,
                 company=company,
                 base_path=f"/portal/{portal_key}",
-                ask_birthdate=company.serene_portal_verify_birthdate,
-                code_channel=company.serene_portal_verify_code or "none",
+                ask_birthdate=plan["birthdate"],
+                code_channel=plan["code"] or "none",
+                unreachable=plan["unreachable"] and link_sudo._unreachable_message(),
                 locked=link_sudo._is_locked() and link_sudo._locked_message(),
             ),
             status=status,
         )
 
     def _respond(self, response):
-        response.headers.update(PORTAL_HEADERS)
+        set_portal_headers(response)
         if request.httprequest.scheme == "https":
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         return response

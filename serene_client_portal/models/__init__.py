@@ -20,6 +20,7 @@ from . import calendar_attendee
 from . import ir_http
 from . import ir_cron
 from . import ir_attachment
+from . import ir_actions_report
 from . import serene_portal_notification
 from . import mail_mail
 from . import mail_template

@@ -3,7 +3,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from odoo import models
 from odoo.http import request
 
-from ..tools import PORTAL_HEADERS
+from ..tools import set_portal_headers
 
 
 class IrHttp(models.AbstractModel):
@@ -28,5 +28,5 @@ class IrHttp(models.AbstractModel):
         result = super()._post_dispatch(response)
         # The survey pages of a client's portal forms get the portal's privacy headers.
         if request.httprequest.path.startswith("/survey/") and request.session.get("serene_forms"):
-            response.headers.update(PORTAL_HEADERS)
+            set_portal_headers(response)
         return result

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -46,6 +46,34 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.serene_activity_retention_years", readonly=False
     )
     serene_base_url_insecure = fields.Boolean(compute="_compute_serene_base_url_insecure")
+    serene_clients_without_birthdate = fields.Integer(
+        string="Clients Without a Date of Birth",
+        compute="_compute_serene_clients_without_birthdate",
+        help="Clients with a portal and no date of birth on file: they are sent a code instead.",
+    )
+    serene_clients_unreachable = fields.Integer(
+        string="Clients Who Cannot Pass the Check Online",
+        compute="_compute_serene_clients_without_birthdate",
+        help="Clients with a portal who have no date of birth, email or mobile number on file: their portal "
+        "asks them to contact the practice.",
+    )
+
+    @api.depends("company_id", "serene_portal_verify_code")
+    def _compute_serene_clients_without_birthdate(self):
+        """How many of the company's clients with a portal the date-of-birth check cannot ask,
+        and how many the identity check cannot reach at all (no code can be sent to them)."""
+        # sudo: serene.client.portal - counts only, for the administrator choosing the identity check
+        Portal = self.env["serene.client.portal"].sudo()
+        no_address = [("partner_id.email", "in", (False, "")), ("partner_id.phone", "in", (False, ""))]
+        for settings in self:
+            company = [("company_id", "=", settings.company_id.id)]
+            no_birthdate = [("partner_id.serene_birthdate_value", "=", False)]
+            settings.serene_clients_without_birthdate = Portal.search_count(company + no_birthdate)
+            # With a code always asked, a client without an address cannot pass, date of birth or not.
+            code_always = settings.serene_portal_verify_code in ("email", "sms")
+            settings.serene_clients_unreachable = Portal.search_count(
+                company + no_address + ([] if code_always else no_birthdate)
+            )
 
     def _compute_serene_base_url_insecure(self):
         # sudo: ir.config_parameter - the base URL is read to warn the practice manager

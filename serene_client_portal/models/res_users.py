@@ -95,7 +95,8 @@ class ResUsers(models.Model):
             self.sudo().write(sent)
 
     def _serene_digest_rows(self, kind, now):
-        """Per client of this note owner: names and counts, never what a form or file says."""
+        """Per client of this note owner: counts and a link to the contact; never the client's name,
+        nor what a form or file says (an email is no place for who is in therapy)."""
         Portal = self.env["serene.client.portal"].sudo()
         portals = Portal.search([("partner_id.note_owner_id", "=", self.id), ("active", "=", True)])
         if not portals:
@@ -121,7 +122,7 @@ class ResUsers(models.Model):
                     continue
                 rows.append(
                     {
-                        "client": portal.partner_id.name,
+                        "url": portal._serene_contact_url(),
                         "when": next_event.start,
                         "pending": portal.pending_item_count,
                     }
@@ -145,7 +146,7 @@ class ResUsers(models.Model):
             counts.setdefault(portal, {})[event_type] = count
         return [
             {
-                "client": portal.partner_id.name,
+                "url": portal._serene_contact_url(),
                 "visits": done.get("portal_viewed", 0),
                 "forms": done.get("form_completed", 0),
                 "documents": done.get("document_uploaded", 0),

@@ -114,6 +114,20 @@ class SereneClientPortal(models.Model):
                 )
             )
 
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        """Staff hear of what is posted on a portal (a to-do done with its feedback, a note, a
+        mention) in Odoo's inbox, never by email: the record's name is the client's and the
+        message may say what a form did. Emails to staff are the neutral notices alone
+        (MailActivity._serene_notify_neutral, a ``user_notification``); clients are written to
+        outside the chatter."""
+        recipients = super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+        message_type = (msg_vals or {}).get("message_type") or message.message_type
+        if message_type != "user_notification":
+            for recipient in recipients:
+                if recipient["notif"] == "email" and recipient.get("uid") and not recipient["share"]:
+                    recipient["notif"] = "inbox"
+        return recipients
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
@@ -972,6 +986,12 @@ class SereneClientPortal(models.Model):
         portals._send_access_links(now=True)
         return True
 
+    def _serene_contact_url(self):
+        """The link staff emails give instead of the client's name: the contact, where the
+        record rules decide who reads the rest."""
+        self.ensure_one()
+        return f"{self.get_base_url()}/odoo/res.partner/{self.partner_id.id}"
+
     def _alert_note_owner_risk(self, form_name, body=None):
         """A client's answer is marked as a risk signal: the note owner gets an urgent to-do due
         today and an email at once. The email names no form and no answer: it points to the
@@ -988,7 +1008,8 @@ class SereneClientPortal(models.Model):
             # In the note owner's language and time zone (today is their today).
             owner_env = portal_sudo.with_context(lang=owner.lang, tz=owner.tz).env
             message = owner_env._("A form completed by %(client)s needs your attention today.", client=client.name)
-            portal_sudo.activity_schedule(
+            # Odoo's own "assigned to you" email is not sent: the alert below says it, neutrally.
+            portal_sudo.with_context(mail_activity_quick_update=True).activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=fields.Date.context_today(portal_sudo.with_env(owner_env)),
                 user_id=owner.id,
@@ -997,7 +1018,7 @@ class SereneClientPortal(models.Model):
             )
             if not owner.email:
                 continue
-            url = f"{portal_sudo.get_base_url()}/odoo/res.partner/{client.id}"
+            url = portal_sudo._serene_contact_url()
             self.env["mail.mail"].sudo().create(
                 {
                     "subject": owner_env._("Urgent: a client's form needs your attention today"),
@@ -1005,7 +1026,11 @@ class SereneClientPortal(models.Model):
                     "email_from": portal_sudo.company_id.email_formatted
                     or self.env.ref("base.user_root").email_formatted,
                     "body_html": Markup("<p>%s</p><p><a href='%s'>%s</a></p>")
-                    % (message, url, owner_env._("Open the client's contact")),
+                    % (
+                        owner_env._("A client's form needs your attention today."),
+                        url,
+                        owner_env._("Open the client's contact"),
+                    ),
                     "auto_delete": True,
                 }
             ).send_after_commit()

@@ -239,6 +239,32 @@ class SerenePortalLink(models.Model):
         company = self.portal_id.company_id
         return company.serene_portal_verify_birthdate or company.serene_portal_verify_code in ("email", "sms")
 
+    def _identity_plan(self):
+        """What this client's visitor is asked, on the sudo'd link of a valid key:
+        ``{"birthdate": bool, "code": "email" | "sms" | False, "unreachable": bool}``.
+
+        A client with no date of birth on file is sent a code instead (no lock-out); a code
+        goes to the mobile when the practice chose SMS and there is one, else to the email, else
+        to the mobile. With a code needed and nowhere to send it, nothing passes
+        (``unreachable``): the page says whom to contact."""
+        self.ensure_one()
+        company = self.portal_id.company_id
+        partner = self.portal_id.partner_id
+        has_birthdate = bool(partner.serene_birthdate_value)
+        ask_birthdate = company.serene_portal_verify_birthdate and has_birthdate
+        need_code = company.serene_portal_verify_code in ("email", "sms") or (
+            company.serene_portal_verify_birthdate and not has_birthdate
+        )
+        code = False
+        if need_code:
+            if company.serene_portal_verify_code == "sms" and partner.phone:
+                code = "sms"
+            elif partner.email:
+                code = "email"
+            elif partner.phone:
+                code = "sms"
+        return {"birthdate": ask_birthdate, "code": code, "unreachable": need_code and not code}
+
     def _is_locked(self):
         return bool(self.locked_until and self.locked_until > fields.Datetime.now())
 
@@ -255,9 +281,9 @@ class SerenePortalLink(models.Model):
         self.ensure_one()
         now = fields.Datetime.now()
         portal = self.portal_id
-        channel = portal.company_id.serene_portal_verify_code
+        channel = self._identity_plan()["code"]
         partner = portal.partner_id
-        if channel not in ("email", "sms") or self._is_locked():
+        if not channel or self._is_locked():
             return _("No code can be sent right now.")
         if self.code_expires_at and self.code_expires_at - timedelta(minutes=CODE_MINUTES - 1) > now:
             return _("A code was just sent. Please wait a minute before asking for another.")
@@ -268,9 +294,9 @@ class SerenePortalLink(models.Model):
         # The code goes out in the client's language.
         client_env = self.with_context(lang=partner.lang or self.env.lang)
         body = client_env._code_message(code)
-        if channel == "sms" and partner.phone:
+        if channel == "sms":
             portal._queue_sms(body, "code")
-        elif partner.email:
+        else:
             # sudo: mail.mail - the visitor is anonymous; sent right after the commit, not at the
             # next run of the mail queue
             self.env["mail.mail"].sudo().create(
@@ -287,6 +313,23 @@ class SerenePortalLink(models.Model):
         return _(
             "If we have contact details on file, a code is on its way. It is valid for %(minutes)s minutes.",
             minutes=CODE_MINUTES,
+        )
+
+    def _unreachable_message(self):
+        """Whom to contact when the portal cannot check who is visiting."""
+        company = self.portal_id.company_id
+        contact = " / ".join(filter(None, [company.phone, company.email]))
+        if contact:
+            return _(
+                "We cannot confirm it is you online: we have no date of birth, email or mobile number for you. "
+                "Please contact %(practice)s (%(contact)s) to open your portal.",
+                practice=company.name,
+                contact=contact,
+            )
+        return _(
+            "We cannot confirm it is you online: we have no date of birth, email or mobile number for you. "
+            "Please contact %(practice)s to open your portal.",
+            practice=company.name,
         )
 
     def _code_message(self, code):
@@ -308,17 +351,20 @@ class SerenePortalLink(models.Model):
         self.ensure_one()
         if self._is_locked():
             return False, self._locked_message()
-        company = self.portal_id.company_id
         partner = self.portal_id.partner_id
         now = fields.Datetime.now()
+        plan = self._identity_plan()
+        if plan["unreachable"]:
+            # Not the visitor's fault: no attempt is counted, nothing passes.
+            return False, self._unreachable_message()
         passed = True
-        if company.serene_portal_verify_birthdate:
+        if plan["birthdate"]:
             try:
                 given = fields.Date.to_date((birthdate or "").strip()) if birthdate else None
             except ValueError:
                 given = None
-            passed = bool(given and partner.serene_birthdate and given == partner.serene_birthdate)
-        if company.serene_portal_verify_code in ("email", "sms"):
+            passed = bool(given and given == partner.serene_birthdate_value)
+        if plan["code"]:
             code = (code or "").strip()
             passed = passed and bool(
                 code

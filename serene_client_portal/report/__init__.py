@@ -1,2 +1,3 @@
 from . import serene_access_letter_report
 from . import serene_answers_report
+from . import serene_signed_consent_report

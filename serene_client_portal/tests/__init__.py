@@ -22,3 +22,7 @@ from . import test_assessments
 from . import test_access_rules
 from . import test_audit_of_reads
 from . import test_system_fields_on_create
+from . import test_email_carries_nothing_clinical
+from . import test_reports_fetch_nothing_remote
+from . import test_identity_check_fallback
+from . import test_client_pages_run_no_script

@@ -292,7 +292,7 @@ class TestConsentAndRecords(PacketMixin, SereneTransactionCase):
                     ("model", "=", "serene.client.portal"),
                     ("res_id", "=", portal.id),
                     ("partner_ids", "in", self.user_owner.partner_id.ids),
-                    ("subject", "ilike", "assigned to you"),
+                    ("subject", "=", "A to-do was assigned to you"),
                 ]
             )
 
@@ -302,7 +302,7 @@ class TestConsentAndRecords(PacketMixin, SereneTransactionCase):
             self.assertEqual(todo().user_id, self.user_owner, "raised by the job")
             self.assertEqual(self.request.review_pending_files, 0)
             self.assertEqual(len(assigned()), 1)
-            self.assertIn(self.request.name, assigned().subject)
+            self.assertNotIn(self.request.name, assigned().subject, "the notification names no item")
             self.assertFalse(todo().serene_notify_pending)
             self.env["serene.client.portal"]._cron_notify_note_owners()
         self.assertEqual(len(todo()), 1, "once")

@@ -6,9 +6,11 @@ from urllib.parse import parse_qs, urlsplit
 from odoo import http
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.serene_client_portal.tools import PORTAL_HEADERS
+from odoo.addons.serene_client_portal.tools import PORTAL_HEADERS, portal_csp
 
 from .common import SereneCase, logged_request_line
+
+CSP = "Content-Security-Policy"
 
 # On the survey fill page (start screen and questions), not on the access error page.
 FILL_PAGE = "o_survey_form"
@@ -78,7 +80,7 @@ class TestFormsOnlyThroughThePortal(SereneCase, HttpCase):
         response = self.url_open(start)
         self.assertEqual(response.status_code, 200)
         self.assertIn(FILL_PAGE, response.text)
-        for header, value in PORTAL_HEADERS.items():
+        for header, value in dict(PORTAL_HEADERS, **{CSP: portal_csp(response.content)}).items():
             self.assertEqual(response.headers.get(header), value, header)
         session = http.root.session_store.get(self.opener.cookies["session_id"])
         self.assertNotIn(self.key, repr(dict(session)), "no portal key in the server-side session")

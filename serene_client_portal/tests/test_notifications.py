@@ -253,10 +253,10 @@ class TestNoteOwnerDigests(MockEmail, SereneTransactionCase):
         self.assertEqual(len(mails), 2)
         daily = mails.filtered(lambda m: "today and tomorrow" in m.subject)
         weekly = mails - daily
-        self.assertIn("Client Carla", daily.body_html)
-        self.assertIn("Client Carla", weekly.body_html)
         for mail in mails:
-            self.assertNotIn("Insurance card", mail.body_html, "names and counts, never what an item is")
+            self.assertIn(f"/odoo/res.partner/{self.client.id}", mail.body_html)
+            self.assertNotIn("Client Carla", mail.body_html, "links and counts, never a client's name")
+            self.assertNotIn("Insurance card", mail.body_html, "links and counts, never what an item is")
         self.assertEqual(self._run(self.MONDAY + timedelta(hours=3)), mails, "a re-run sends nothing twice")
         tuesday = self._run(self.MONDAY + timedelta(days=1))
         self.assertEqual(len(tuesday - mails), 1, "daily again on Tuesday, weekly not")

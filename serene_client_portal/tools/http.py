@@ -1,7 +1,41 @@
+import base64
+import hashlib
 import logging
 import re
 
-# Sent with every page under a portal key and every survey page of a portal form.
+_CSP = [
+    "default-src 'self'",
+    "script-src %s",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+]
+# An inline script: a <script> element without a src, and its text as the browser hashes it.
+_INLINE_SCRIPT = re.compile(rb"<script\b(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def portal_csp(body=b""):
+    """The Content-Security-Policy of a client's page whose HTML is ``body``: nothing from other
+    origins, and scripts only where the page has them. A page without a script (the portal's own
+    pages) gives scripts no permission at all; a page with Odoo's frontend (the signing page, the
+    survey pages) allows this server's bundles, its own inline scripts by their hash and the
+    runtime template compiler (Owl builds templates with ``new Function``), nothing else."""
+    if not body or b"<script" not in body.lower():
+        return "; ".join(_CSP) % "'none'"
+    hashes = dict.fromkeys(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
+        for script in _INLINE_SCRIPT.findall(body)
+    )
+    return "; ".join(_CSP) % " ".join(["'self'", "'unsafe-eval'", *hashes])
+
+
+# Sent with every answer under a portal key and every survey page of a portal form; an HTML
+# page gets the policy of what it carries (``set_portal_headers``).
 PORTAL_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -11,21 +45,19 @@ PORTAL_HEADERS = {
     "X-Frame-Options": "DENY",
     # Nothing from other origins: no third-party scripts, styles or fonts (the website theme's
     # web fonts fall back to the system's), no framing, forms post to the practice only.
-    "Content-Security-Policy": "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
-            "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: blob:",
-            "font-src 'self' data:",
-            "connect-src 'self'",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    ),
+    "Content-Security-Policy": portal_csp(),
 }
+
+
+def set_portal_headers(response):
+    """The portal's headers on ``response``; an HTML page's script policy is read from the page."""
+    response.headers.update(PORTAL_HEADERS)
+    if getattr(response, "is_qweb", False):
+        response.flatten()
+    if response.mimetype == "text/html" and not response.direct_passthrough:
+        response.headers["Content-Security-Policy"] = portal_csp(response.get_data())
+    return response
+
 
 _KEY_IN_PATH = re.compile(r"(/portal/)(?!preview/|request-link|link-not-valid)[^/?\s\"]+")
 # Survey and answer tokens are UUIDs, in the path and in the query string.
