@@ -253,6 +253,7 @@ class TestNoteOwnerDigests(MockEmail, SereneTransactionCase):
         self.assertEqual(len(mails), 2)
         daily = mails.filtered(lambda m: "today and tomorrow" in m.subject)
         weekly = mails - daily
+        self.assertEqual((len(daily), len(weekly)), (1, 1), "one daily and one weekly digest")
         for mail in mails:
             self.assertIn(f"/odoo/res.partner/{self.client.id}", mail.body_html)
             self.assertNotIn("Client Carla", mail.body_html, "links and counts, never a client's name")
