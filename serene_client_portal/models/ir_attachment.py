@@ -28,6 +28,7 @@ class IrAttachment(models.Model):
     the scheduled check reads every sealed file again at least every ``SEAL_CHECK_DAYS`` days,
     and staff can check one at once from the Records page."""
 
+    _name = "ir.attachment"
     _inherit = ["ir.attachment", "serene.system.fields.mixin"]
     _serene_system_fields = SEAL_FIELDS
 

@@ -4,6 +4,7 @@ from odoo import fields, models
 
 
 class MailActivity(models.Model):
+    _name = "mail.activity"
     _inherit = ["mail.activity", "serene.system.fields.mixin"]
 
     # A user who may edit a to-do cannot flag it again for the job to send its notification anew.
@@ -19,9 +20,10 @@ class MailActivity(models.Model):
         summary (a form, a risk signal) in the email's subject and body. For a to-do on a client
         or on the portal's records it says only that a to-do waits, with a link to it."""
         clinical = self.filtered(lambda activity: activity._serene_is_clinical())
-        super(MailActivity, self - clinical).action_notify()
+        result = super(MailActivity, self - clinical).action_notify()
         for activity in clinical.filtered("user_id"):
             activity._serene_notify_neutral()
+        return result
 
     def _serene_is_clinical(self):
         """Whether this to-do is on a client or on one of the addon's records."""
