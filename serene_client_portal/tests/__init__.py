@@ -20,3 +20,4 @@ from . import test_access_letter
 from . import test_clinical_workflow
 from . import test_assessments
 from . import test_access_rules
+from . import test_role_matrix
