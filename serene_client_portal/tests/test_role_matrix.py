@@ -136,7 +136,9 @@ class TestRoleMatrixOverRpc(SereneRpcMixin, SereneCase, HttpCase):
         answer = form.user_input_id or cls.survey_assessment._create_answer(partner=client, check_attempts=False)
         form.user_input_id = answer
         answer.serene_item_id = form
-        link = portal.link_ids[:1] or cls.env["serene.portal.link"]._mint(portal)
+        if not portal.link_ids:
+            cls.env["serene.portal.link"]._mint(portal)
+        link = portal.link_ids[:1]
         activity = portal.activity_log_ids[:1] or cls.env["serene.portal.activity"]._log(portal, "item_added")
         notification = portal.notification_ids[:1]
         company = client.company_id
