@@ -36,7 +36,7 @@ fresh_db "$TEST_DB" "$BASE_DB"
 odoo -d "$TEST_DB" -i serene_client_portal --test-enable --test-tags /serene_client_portal \
     --stop-after-init --log-level=test --http-port=8169 >"$OUT/odoo-tests.log" 2>&1
 odoo_rc=$?
-grep -E "odoo\.tests\.(result|stats)|FAIL:|ERROR:|tour .*(succeeded|failed)|skipped" "$OUT/odoo-tests.log" | tail -40
+grep -E "odoo\.tests\.(result|stats)|FAIL:|ERROR:|tour .*(succeeded|failed)|skipped|role matrix:" "$OUT/odoo-tests.log" | tail -40
 [ $odoo_rc -ne 0 ] && { grep -E "ERROR|FAIL|Traceback" -A12 "$OUT/odoo-tests.log" | head -150; }
 
 say "pytest-odoo: the same tests through pytest"

@@ -67,6 +67,7 @@ class TestRoleMatrixCoversTheAddon(SereneCase, HttpCase):
     """The table names every field and public method of the addon, and the README shows it."""
 
     def test_every_field_and_public_method_is_in_the_table(self):
+        self.maxDiff = None
         missing = []
         for model, (added, methods) in sorted(addon_surface(self.env).items()):
             entry = MATRIX["models"].get(model)
@@ -88,6 +89,13 @@ class TestRoleMatrixCoversTheAddon(SereneCase, HttpCase):
             ]:
                 if rule not in MATRIX["rules"]:
                     missing.append(f"{model}: unknown rule {rule}")
+        surface = addon_surface(self.env)
+        _logger.info(
+            "role matrix: %s models, %s fields, %s methods covered",
+            len(surface),
+            sum(len(added) for added, _methods in surface.values()),
+            sum(len(methods) for _added, methods in surface.values()),
+        )
         self.assertEqual(missing, [], "role_matrix.json does not cover these")
 
     def test_the_readme_roles_table_is_the_matrix(self):
