@@ -387,6 +387,9 @@ class ResPartner(models.Model):
         """Contacts are editable by every internal user; the fields that grant access to a
         client's health data are not. ``self`` is empty for a creation."""
         user = self.env.user
+        if "email_normalized" in vals and self._filter_clients():
+            # "Email me a new link" finds clients by it: it follows the email, never set by hand.
+            raise AccessError(_("A client's normalized email follows their email address."))
         if "is_client" in vals and not vals["is_client"] and self._filter_clients():
             if not user.has_group(PRACTICE_MANAGER):
                 raise AccessError(_("Only a practice manager can turn a client back into a plain contact."))

@@ -36,7 +36,20 @@ class SereneClientPortal(models.Model):
     _order = "id desc"
     _check_company_auto = True
     # The client's last visit is the scheduled action's to record; the pending count follows the items.
-    _serene_system_fields = frozenset({"last_client_activity_at", "pending_item_count"})
+    # The lists are the items', links' and trail's own: written through the portal, a list would
+    # delete a client's items and files or move records between clients past their own checks.
+    _serene_system_fields = frozenset(
+        {
+            "last_client_activity_at",
+            "pending_item_count",
+            # The client's, shown here: written through the portal it would only post a tracking line.
+            "note_owner_id",
+            "item_ids",
+            "link_ids",
+            "activity_log_ids",
+            "notification_ids",
+        }
+    )
     # The client and the practice a portal is for, given at creation.
     _serene_set_once_fields = frozenset({"partner_id", "company_id"})
 

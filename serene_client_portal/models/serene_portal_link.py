@@ -28,6 +28,9 @@ class SerenePortalLink(models.Model):
     _serene_system_fields = frozenset(
         {
             "portal_id",
+            # Stored from the portal: the company rules read it, so a link moved to another
+            # company would hide a live key from its practice's "Revoke".
+            "company_id",
             "key_hash",
             "fingerprint",
             "expires_at",

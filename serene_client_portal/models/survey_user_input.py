@@ -5,6 +5,7 @@ import re
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 from .res_partner import CONTACT_FIELDS
 from .survey_question import PARTNER_FIELDS
@@ -68,6 +69,12 @@ class SurveyUserInput(models.Model):
                 answer.serene_seal_state = False
             else:
                 answer.serene_seal_state = "verified" if answer._serene_hash() == answer.serene_sha256 else "changed"
+
+    def write(self, vals):
+        """A client's answers stay theirs: moved to another contact, a PHQ-9 would change charts."""
+        if "partner_id" in vals and not self.env.su and self.filtered("serene_item_id"):
+            raise AccessError(_("The client of answers given through a client portal is kept by the system."))
+        return super().write(vals)
 
     def web_read(self, specification):
         """The answers' form (the lines of answers) is a read of the client's answers: logged. A
