@@ -879,10 +879,10 @@ class Generator:
         return library
 
     def create_library(self):
-        """A database without the addon's demo data: the three library forms of the demo."""
-        self.log("no library forms: creating an intake form, a consent form and the PHQ-2")
-        phq = [("Not at all", 0), ("Several days", 1), ("More than half the days", 2), ("Nearly every day", 3)]
-        return self.env["survey.survey"].create(
+        """A database without the addon's demo data: the demo's intake and consent forms, and its
+        PHQ-9 from the addon's one builder."""
+        self.log("no library forms: creating an intake form, a consent form and the PHQ-9")
+        forms = self.env["survey.survey"].create(
             [
                 {
                     "title": "New Client Intake",
@@ -927,34 +927,9 @@ class Generator:
                         ),
                     ],
                 },
-                {
-                    "title": "Mood Check (PHQ-2)",
-                    "serene_form_kind": "assessment",
-                    "access_mode": "token",
-                    "users_login_required": False,
-                    "questions_layout": "one_page",
-                    "scoring_type": "scoring_without_answers",
-                    "question_and_page_ids": [
-                        (
-                            0,
-                            0,
-                            {
-                                "title": title,
-                                "question_type": "simple_choice",
-                                "suggested_answer_ids": [
-                                    (0, 0, {"value": value, "answer_score": score}) for value, score in phq
-                                ],
-                            },
-                        )
-                        for title in (
-                            "Over the last 2 weeks, how often have you had little interest or pleasure in doing "
-                            "things?",
-                            "Over the last 2 weeks, how often have you been feeling down, depressed or hopeless?",
-                        )
-                    ],
-                },
             ]
         )
+        return forms | self.env["serene.portal.demo"]._create_phq9()
 
     # -- practices and staff ------------------------------------------------
 

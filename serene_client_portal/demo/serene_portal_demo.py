@@ -4,19 +4,91 @@ from datetime import timedelta
 
 from PIL import Image, ImageDraw
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 # The smallest valid PDF: a referral letter stand-in.
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
+# PHQ-9 (Kroenke, Spitzer, Williams; Pfizer, no permission required to reproduce).
+PHQ9_ITEMS = (
+    "Little interest or pleasure in doing things",
+    "Feeling down, depressed, or hopeless",
+    "Trouble falling or staying asleep, or sleeping too much",
+    "Feeling tired or having little energy",
+    "Poor appetite or overeating",
+    "Feeling bad about yourself — or that you are a failure or have let yourself or your family down",
+    "Trouble concentrating on things, such as reading the newspaper or watching television",
+    "Moving or speaking so slowly that other people could have noticed? Or the opposite — being so fidgety or "
+    "restless that you have been moving around a lot more than usual",
+    "Thoughts that you would be better off dead or of hurting yourself in some way",
+)
+PHQ9_SCALE = (("Not at all", 0), ("Several days", 1), ("More than half the days", 2), ("Nearly every day", 3))
+PHQ9_BANDS = (
+    ("Minimal", 0, 4),
+    ("Mild", 5, 9),
+    ("Moderate", 10, 14),
+    ("Moderately severe", 15, 19),
+    ("Severe", 20, 27),
+)
+
 
 class SerenePortalDemo(models.AbstractModel):
-    """What the demo data needs and the product does not: a history in the past and a client
-    who already answered. Called from demo/serene_demo.xml only."""
+    """What the demo data needs and the product does not: a history in the past, a client who
+    already answered, and the PHQ-9 (which the tests and scripts/generate.py build here too).
+    Called from the demo's XML files, the tests and the generator only."""
 
     _name = "serene.portal.demo"
     _description = "Client Portal: demo data helpers"
+
+    @api.model
+    def _create_phq9(self, values=None, xml_id=None):
+        """The PHQ-9 as an assessment: nine mandatory items scored 0 to 3, its five severity bands,
+        and any answer above "Not at all" on item 9 a risk signal. ``values`` override the survey's
+        (a test's title, the demo's owner); ``xml_id`` names the demo's record."""
+        survey = self.env["survey.survey"].create(
+            {
+                "title": "Depression Screening (PHQ-9)",
+                "serene_form_kind": "assessment",
+                "access_mode": "token",
+                "users_login_required": False,
+                "questions_layout": "one_page",
+                "scoring_type": "scoring_without_answers",
+                "scoring_success_min": 0,
+                "description": "<p>Over the last 2 weeks, how often have you been bothered by any of the "
+                "following problems?</p>",
+                "question_and_page_ids": [
+                    Command.create(
+                        {
+                            "sequence": number,
+                            "title": title,
+                            "question_type": "simple_choice",
+                            "constr_mandatory": True,
+                            "suggested_answer_ids": [
+                                Command.create(
+                                    {
+                                        "sequence": sequence,
+                                        "value": value,
+                                        "answer_score": score,
+                                        "serene_risk_signal": number == len(PHQ9_ITEMS) and score > 0,
+                                    }
+                                )
+                                for sequence, (value, score) in enumerate(PHQ9_SCALE, 1)
+                            ],
+                        }
+                    )
+                    for number, title in enumerate(PHQ9_ITEMS, 1)
+                ],
+                "serene_severity_band_ids": [
+                    Command.create({"sequence": sequence, "name": name, "min_score": low, "max_score": high})
+                    for sequence, (name, low, high) in enumerate(PHQ9_BANDS, 1)
+                ],
+                **(values or {}),
+            }
+        )
+        if xml_id:
+            self.env["ir.model.data"]._update_xmlids([{"xml_id": xml_id, "record": survey, "noupdate": True}])
+        return survey
 
     @api.model
     def _backdate(self, partner_id, days):

@@ -60,12 +60,7 @@ class CalendarEvent(models.Model):
             vals_list = packets._prepare_item_vals(client) if packets else []
             in_packets = {vals["survey_id"] for vals in vals_list if vals.get("survey_id")}
             vals_list += [
-                {
-                    "partner_id": client.id,
-                    "item_type": survey.serene_form_kind or "intake_form",
-                    "survey_id": survey.id,
-                    "name": survey.title,
-                }
+                Item._prepare_survey_vals(survey, client)
                 for survey in self.env["survey.survey"].browse(sorted(survey_ids))
                 if (client.id, survey.id) not in assigned and survey.id not in in_packets
             ]

@@ -10,6 +10,8 @@ from odoo.tools.misc import babel_locale_parse
 
 from odoo.addons.base.models.res_users import check_identity
 
+from .serene_portal_item import TODO_TYPES
+
 ACTIVITY_WINDOW_DAYS = 7
 # Text-message failures that a retry cannot mend.
 PERMANENT_SMS_FAILURES = ("sms_number_missing", "sms_number_format", "sms_blacklist", "sms_duplicate", "sms_optout")
@@ -18,8 +20,7 @@ PRACTICE_MANAGER = "serene_client_portal.group_practice_manager"
 ACCESS_LEVELS = [("none", "None"), ("team", "Care Team"), ("owner", "Note Owner"), ("manager", "Manager")]
 # The levels that manage a client's portal (add and remove items, links); the care team reads.
 MANAGE_LEVELS = ("owner", "manager")
-# Item types the client acts on (To do, then Completed) and those they read (Shared with you).
-TODO_TYPES = ("intake_form", "assessment", "document_request", "consent")
+# Item types the client reads (Shared with you); those they act on are TODO_TYPES (To do, then Completed).
 SHARED_TYPES = ("resource", "link", "instructions")
 # To-do notifications sent per transaction by _cron_notify_note_owners.
 NOTIFY_BATCH = 50

@@ -23,6 +23,8 @@ ITEM_TYPES = [
     ("consent", "Consent"),
 ]
 FORM_TYPES = ("intake_form", "assessment")
+# What the client has to do; the other types are shared with them to read.
+TODO_TYPES = ("intake_form", "assessment", "document_request", "consent")
 MAX_FILES_PER_UPLOAD = 10
 # Images larger than this are refused from their header, never decoded (a 12 MP scan passes).
 MAX_IMAGE_PIXELS = 50_000_000
@@ -128,16 +130,22 @@ class SerenePortalItem(models.Model):
     @api.constrains("item_type", "survey_id", "url", "accepted_kind_ids")
     def _check_type_fields(self):
         for item in self:
-            if item.item_type in FORM_TYPES and not item.survey_id:
-                raise ValidationError(_("Choose the form to assign for “%(title)s”.", title=item.name))
-            if item.item_type == "link":
-                self._validate_url(item.url)
+            self._check_form_and_link(item.item_type, item.name, item.survey_id, item.url)
             if item.item_type == "document_request" and not item.accepted_kind_ids:
                 raise ValidationError(_("Document request “%(title)s” accepts no kind of file.", title=item.name))
             if item.item_type == "consent" and is_html_empty(item.description) and not item.attachment_ids:
                 raise ValidationError(
                     _("Consent “%(title)s” needs the document to sign: a text or a PDF.", title=item.name)
                 )
+
+    @api.model
+    def _check_form_and_link(self, item_type, name, survey, url):
+        """What an item, or a packet line that becomes one, needs of its type: a form names its
+        survey, a link a web page."""
+        if item_type in FORM_TYPES and not survey:
+            raise ValidationError(_("Choose the form to assign for “%(title)s”.", title=name))
+        if item_type == "link":
+            self._validate_url(url)
 
     @api.model
     def _validate_url(self, url):
@@ -247,6 +255,20 @@ class SerenePortalItem(models.Model):
     # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------
+
+    @api.model
+    def _pending_domain(self):
+        """Items the client still has to do: a form, a request or a consent not completed yet
+        (``filtered_domain`` applies it to records in memory)."""
+        return [("item_type", "in", TODO_TYPES), ("state", "!=", "completed")]
+
+    @api.model
+    def _prepare_survey_vals(self, survey, partner=None):
+        """The values of an item that assigns ``survey`` (to ``partner``): its kind and title."""
+        vals = {"item_type": survey.serene_form_kind or "intake_form", "survey_id": survey.id, "name": survey.title}
+        if partner:
+            vals["partner_id"] = partner.id
+        return vals
 
     def _mark_completed(self):
         todo = self.filtered(lambda item: item.state != "completed")

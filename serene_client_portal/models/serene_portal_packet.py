@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .serene_portal_item import FORM_TYPES, ITEM_TYPES
+from .serene_portal_item import ITEM_TYPES
 
 
 class SerenePortalPacket(models.Model):
@@ -79,16 +79,14 @@ class SerenePortalPacketLine(models.Model):
     @api.onchange("survey_id")
     def _onchange_survey_id(self):
         if self.survey_id:
-            self.name = self.name or self.survey_id.title
-            self.item_type = self.survey_id.serene_form_kind or self.item_type
+            vals = self.env["serene.portal.item"]._prepare_survey_vals(self.survey_id)
+            self.name = self.name or vals["name"]
+            self.item_type = vals["item_type"]
 
     @api.constrains("item_type", "survey_id", "url", "due_days")
     def _check_line(self):
         for line in self:
-            if line.item_type in FORM_TYPES and not line.survey_id:
-                raise ValidationError(_("Choose the form for “%(title)s”.", title=line.name))
-            if line.item_type == "link":
-                self.env["serene.portal.item"]._validate_url(line.url)
+            self.env["serene.portal.item"]._check_form_and_link(line.item_type, line.name, line.survey_id, line.url)
             if line.due_days < 0:
                 raise ValidationError(_("A due date comes after the assignment, not before."))
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-from .serene_client_portal import TODO_TYPES
+from .serene_portal_item import TODO_TYPES
 
 BATCH = 200
 
@@ -99,8 +99,7 @@ class SerenePortalItem(models.Model):
             after = now - timedelta(days=company.serene_reminder_after_days or 3)
             base = [
                 ("company_id", "=", company.id),
-                ("item_type", "in", TODO_TYPES),
-                ("state", "!=", "completed"),
+                *self._pending_domain(),
                 ("reminder_count", "<", company.serene_reminder_max),
                 # A discharged client's (archived) portal sends nothing.
                 ("portal_id.active", "=", True),

@@ -23,7 +23,7 @@ REPORT = "serene_client_portal.report_access_letter"
 ITEM_NAMES = ("Sleep and Worry Intake", "Grief Support Circle", "Mood Scale")
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "security")
 class TestAccessLetter(SereneRpcMixin, SereneCase, HttpCase):
     @classmethod
     def setUpClass(cls):

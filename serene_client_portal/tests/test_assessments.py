@@ -13,19 +13,12 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
 
 from odoo.addons.mail.tests.common import MockEmail
+from odoo.addons.serene_client_portal.demo.serene_portal_demo import PHQ9_BANDS, PHQ9_ITEMS
 
 from .common import SereneCase
 
 REPORT = "serene_client_portal.report_survey_answers"
-SCALE = [("Not at all", 0), ("Several days", 1), ("More than half the days", 2), ("Nearly every day", 3)]
-PHQ9_BANDS = [
-    ("Minimal", 0, 4),
-    ("Mild", 5, 9),
-    ("Moderate", 10, 14),
-    ("Moderately severe", 15, 19),
-    ("Severe", 20, 27),
-]
-ITEM_9 = "Thoughts that you would be better off dead or of hurting yourself in some way"
+ITEM_9 = PHQ9_ITEMS[-1]
 
 
 @tagged("post_install", "-at_install", "serene")
@@ -33,46 +26,7 @@ class TestAssessments(MockEmail, SereneCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        titles = [f"PHQ item {n}" for n in range(1, 9)] + [ITEM_9]
-        cls.phq9 = cls.env["survey.survey"].create(
-            {
-                "title": "Test PHQ-9",
-                "serene_form_kind": "assessment",
-                "access_mode": "token",
-                "users_login_required": False,
-                "questions_layout": "one_page",
-                "scoring_type": "scoring_without_answers",
-                "scoring_success_min": 0,
-                "question_and_page_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "title": title,
-                            "sequence": n,
-                            "question_type": "simple_choice",
-                            "suggested_answer_ids": [
-                                (
-                                    0,
-                                    0,
-                                    {
-                                        "value": value,
-                                        "answer_score": score,
-                                        "serene_risk_signal": title == ITEM_9 and score > 0,
-                                    },
-                                )
-                                for value, score in SCALE
-                            ],
-                        },
-                    )
-                    for n, title in enumerate(titles, 1)
-                ],
-                "serene_severity_band_ids": [
-                    (0, 0, {"name": name, "min_score": low, "max_score": high, "sequence": n})
-                    for n, (name, low, high) in enumerate(PHQ9_BANDS)
-                ],
-            }
-        )
+        cls.phq9 = cls.env["serene.portal.demo"]._create_phq9({"title": "Test PHQ-9"})
         cls.phq9_questions = cls.phq9.question_ids.sorted("sequence")
 
         def question(title, kind, field=False):

@@ -554,7 +554,7 @@ class ClamdPeer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         super().__init__(path, self.Handler)
 
 
-@tagged("serene")
+@tagged("serene", "security")
 class TestUploadVirusScan(SereneTransactionCase):
     def setUp(self):
         super().setUp()

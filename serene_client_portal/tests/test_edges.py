@@ -16,7 +16,7 @@ from odoo.tests import HttpCase, tagged
 from .common import PDF_BYTES, SereneCase, SereneRpcMixin, SereneTransactionCase
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "security")
 class TestVerifiedVisits(SereneCase, HttpCase):
     @classmethod
     def setUpClass(cls):
@@ -74,7 +74,7 @@ class TestVerifiedVisits(SereneCase, HttpCase):
         self.assertIn("Too many attempts", response.text, "a fresh link buys no more guesses")
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "security")
 class TestEdgesInProcess(SereneTransactionCase):
     def test_ipv6_is_counted_per_64(self):
         Throttle = self.env["serene.portal.throttle"]
@@ -99,7 +99,7 @@ class TestEdgesInProcess(SereneTransactionCase):
         self.assertFalse(self.env["res.config.settings"].create({}).serene_base_url_insecure)
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "security")
 class TestAuditorsExport(SereneRpcMixin, SereneCase, HttpCase):
     def _export(self, user, **values):
         """Export CSV as ``user`` in the web client, answering the password prompt."""

@@ -9,10 +9,12 @@ from freezegun import freeze_time
 
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.serene_client_portal.demo.serene_portal_demo import PHQ9_ITEMS
+
 from .common import SereneCase
 
 FORM = "Mood Check Nine"
-RISK_QUESTION = "Thoughts of hurting yourself"
+RISK_QUESTION = PHQ9_ITEMS[-1]
 RISK_ANSWER = "Nearly every day"
 
 
@@ -22,31 +24,7 @@ class TestEmailCarriesNothingClinical(SereneCase, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.user_owner.notification_type = "email"
-        cls.survey = cls.env["survey.survey"].create(
-            {
-                "title": FORM,
-                "serene_form_kind": "assessment",
-                "access_mode": "token",
-                "users_login_required": False,
-                "questions_layout": "one_page",
-                "scoring_type": "scoring_without_answers",
-                "scoring_success_min": 0,
-                "question_and_page_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "title": RISK_QUESTION,
-                            "question_type": "simple_choice",
-                            "suggested_answer_ids": [
-                                (0, 0, {"value": "Not at all", "answer_score": 0}),
-                                (0, 0, {"value": RISK_ANSWER, "answer_score": 3, "serene_risk_signal": True}),
-                            ],
-                        },
-                    )
-                ],
-            }
-        )
+        cls.survey = cls.env["serene.portal.demo"]._create_phq9({"title": FORM})
 
     def _notify(self):
         """The scheduled action that sends the to-dos' "assigned to you" notifications."""
@@ -60,7 +38,7 @@ class TestEmailCarriesNothingClinical(SereneCase, TransactionCase):
         last = Mail.search([], order="id desc", limit=1).id or 0
         # The client is Odoo's public user, running the portal's sudo'd code.
         answer = item.with_user(self.env.ref("base.public_user")).sudo()._portal_start_form()
-        question = self.survey.question_ids
+        question = self.survey.question_ids.filtered(lambda q: q.title == RISK_QUESTION)
         answer._save_lines(question, question.suggested_answer_ids.filtered(lambda a: a.value == value).id)
         answer._mark_done()
         # The to-dos' "assigned to you" emails go out from the scheduled action.

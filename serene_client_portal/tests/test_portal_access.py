@@ -8,7 +8,7 @@ from .common import SereneTransactionCase
 # of the same practice with no link to the client; "internal" has no practice role;
 # "manager_2" manages another company.
 MATRIX = {
-    # A portal keeps its audit trail: nobody deletes it (test_side_doors).
+    # A portal keeps its audit trail: nobody deletes it (test_audit_trail_is_kept).
     "serene.client.portal": {
         "manager": "rwc",
         "owner": "rwc",
@@ -55,7 +55,7 @@ MATRIX = {
 }
 
 
-@tagged("serene")
+@tagged("serene", "security")
 class TestPortalAccess(SereneTransactionCase):
     @classmethod
     def setUpClass(cls):
@@ -93,7 +93,7 @@ class TestPortalAccess(SereneTransactionCase):
             "serene.client.portal": {"show_appointments": False},
             "serene.portal.item": {"name": "Renamed"},
             "serene.portal.activity": {"detail": "changed"},
-            # Nothing of a link is writable by hand (test_side_doors): the write right alone.
+            # Nothing of a link is writable by hand (test_records_stay_with_their_client): the write right alone.
             "serene.portal.link": {},
             "survey.user_input": {"deadline": False},
         }[model]
@@ -203,7 +203,7 @@ class TestPortalAccess(SereneTransactionCase):
             zoe_item.with_user(self.user_manager).read(["name"])
 
 
-@tagged("serene")
+@tagged("serene", "security")
 class TestPracticeFieldsWrite(SereneTransactionCase):
     """Every internal user may edit contacts; only the right people say who sees a client."""
 

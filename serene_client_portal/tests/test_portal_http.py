@@ -20,7 +20,7 @@ PORTAL_PAGE_QUERIES = 13
 MAIN = re.compile(r'<main id="serene_main".*?</main>', re.DOTALL)
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "security")
 class TestPortalHttp(SereneCase, HttpCase):
     @classmethod
     def setUpClass(cls):
@@ -337,7 +337,7 @@ class TestPortalHttp(SereneCase, HttpCase):
         self.assertGreater(page_100, page_5 * 5, "the 100 items are on the page")
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "security")
 class TestPortalIdentityCheck(MockEmail, SereneCase, HttpCase):
     """The practice's optional identity check: date of birth and/or a one-time code."""
 

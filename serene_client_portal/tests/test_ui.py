@@ -99,44 +99,8 @@ class TestClinicalWorkflowTour(TourCase):
     browser_size = "375x740"
     touch_enabled = True
 
-    @classmethod
-    def _make_phq9(cls):
-        scale = ["Not at all", "Several days", "More than half the days", "Nearly every day"]
-
-        def question(number):
-            return (
-                0,
-                0,
-                {
-                    "title": f"PHQ item {number}.",
-                    "question_type": "simple_choice",
-                    "constr_mandatory": True,
-                    "suggested_answer_ids": [
-                        (0, 0, {"value": label, "answer_score": score, "serene_risk_signal": number == 9 and score > 0})
-                        for score, label in enumerate(scale)
-                    ],
-                },
-            )
-
-        return cls.env["survey.survey"].create(
-            {
-                "title": "PHQ-9",
-                "serene_form_kind": "assessment",
-                "access_mode": "token",
-                "users_login_required": False,
-                "questions_layout": "one_page",
-                "scoring_type": "scoring_without_answers",
-                "scoring_success_min": 0,
-                "question_and_page_ids": [question(n) for n in range(1, 10)],
-                "serene_severity_band_ids": [
-                    (0, 0, {"name": "Minimal", "min_score": 0, "max_score": 4}),
-                    (0, 0, {"name": "Mild", "min_score": 5, "max_score": 9}),
-                ],
-            }
-        )
-
     def test_packet_consent_phq9_and_two_files_on_a_phone(self):
-        phq9 = self._make_phq9()
+        phq9 = self.env["serene.portal.demo"]._create_phq9()
         packet = self.env["serene.portal.packet"].create(
             {
                 "name": "New client intake",

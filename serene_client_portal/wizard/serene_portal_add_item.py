@@ -32,10 +32,8 @@ class SerenePortalAddItem(models.TransientModel):
     def _prepare_item_vals(self):
         self.ensure_one()
         base = {"partner_id": self.partner_id.id, "due_date": self.due_date}
-        vals_list = [
-            dict(base, item_type=survey.serene_form_kind or "intake_form", survey_id=survey.id, name=survey.title)
-            for survey in self.survey_ids
-        ]
+        Item = self.env["serene.portal.item"]
+        vals_list = [dict(base, **Item._prepare_survey_vals(survey)) for survey in self.survey_ids]
         vals_list += self.packet_ids._prepare_item_vals(self.partner_id)
         vals_list += [
             dict(

@@ -14,6 +14,19 @@ function pickFile(itemName, name, type, content) {
     };
 }
 
+// The PHQ-9's items (serene.portal.demo._create_phq9), told apart by how each begins.
+const PHQ9_ITEMS = [
+    "Little interest or pleasure",
+    "Feeling down",
+    "Trouble falling or staying asleep",
+    "Feeling tired",
+    "Poor appetite",
+    "Feeling bad about yourself",
+    "Trouble concentrating",
+    "Moving or speaking so slowly",
+    "Thoughts that you would be better off dead",
+];
+
 const PDF = "%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
 // On a phone: a packet, a consent to sign, a PHQ-9 with a risk answer, two files to one request.
@@ -58,14 +71,14 @@ tours.add("serene_client_packet_on_phone", {
             trigger: "button.btn:contains('Start')",
             run: "click",
         },
-        ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => ({
-            content: `Item ${n}: not at all`,
-            trigger: `div.js_question-wrapper:contains('PHQ item ${n}.') label:contains('Not at all')`,
+        ...PHQ9_ITEMS.slice(0, 8).map((item, index) => ({
+            content: `Item ${index + 1}: not at all`,
+            trigger: `div.js_question-wrapper:contains('${item}') label:contains('Not at all')`,
             run: "click",
         })),
         {
             content: "Item 9: several days (a risk signal)",
-            trigger: "div.js_question-wrapper:contains('PHQ item 9.') label:contains('Several days')",
+            trigger: `div.js_question-wrapper:contains('${PHQ9_ITEMS[8]}') label:contains('Several days')`,
             run: "click",
         },
         {

@@ -6,7 +6,7 @@ from odoo.tests import tagged
 from .common import SereneTransactionCase
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "security")
 class TestContactFieldsThatGrantAccess(SereneTransactionCase):
     @classmethod
     def setUpClass(cls):

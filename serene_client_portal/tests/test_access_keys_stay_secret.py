@@ -12,7 +12,7 @@ from odoo.addons.mail.tests.common import MockEmail
 from .common import SereneTransactionCase
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "security")
 class TestKeysOnlyAsHashes(MockEmail, SereneTransactionCase):
     def _portal_mails(self, portal):
         return self.env["mail.mail"].sudo().search([("serene_portal_id", "=", portal.id)])

@@ -7,7 +7,7 @@ from odoo.tests import tagged
 from .common import PDF_BYTES, SereneTransactionCase
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "security")
 class TestDetailsStayWithTheCareTeam(SereneTransactionCase):
     def test_completed_forms_and_uploads_are_told_on_the_portal_not_the_contact(self):
         form = self._add(item_type="assessment", survey_id=self.survey_assessment.id, name="Mood Scale")
@@ -31,7 +31,7 @@ class TestDetailsStayWithTheCareTeam(SereneTransactionCase):
         self.assertTrue(portal.with_user(self.user_team).message_ids, "the care team reads the notes")
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "security")
 class TestOwnClientsOnly(SereneTransactionCase):
     def test_the_setting_is_on_for_new_databases(self):
         self.assertTrue(self.env["res.company"].create({"name": "New Practice"}).serene_own_clients_only)

@@ -1,4 +1,5 @@
-"""The small doors: files, answers, links, public methods, bookings."""
+"""Records stay with their client: files, answers and link state change only through the system,
+the activity summary answers only the care team, a booking assigns forms only within the booker's rights."""
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
@@ -6,8 +7,8 @@ from odoo.tests import tagged
 from .common import PDF_BYTES, SereneTransactionCase
 
 
-@tagged("post_install", "-at_install", "serene")
-class TestSmallDoors(SereneTransactionCase):
+@tagged("post_install", "-at_install", "serene", "security")
+class TestRecordsStayWithTheirClient(SereneTransactionCase):
     def test_items_share_only_files_uploaded_for_them(self):
         foreign = self.env["ir.attachment"].create(
             {"name": "other.pdf", "raw": PDF_BYTES, "res_model": "res.partner", "res_id": self.client_other.id}

@@ -17,7 +17,7 @@ FILL_PAGE = "o_survey_form"
 ANSWER_TEXT = "Tired but hopeful"
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "security")
 class TestFormsOnlyThroughThePortal(SereneCase, HttpCase):
     @classmethod
     def setUpClass(cls):

@@ -8,7 +8,7 @@ from odoo.tests import HttpCase, tagged
 from .common import SereneCase, SereneTransactionCase
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "security")
 class TestNothingAnAuditorNeedsIsDeleted(SereneTransactionCase):
     def test_practitioners_archive_clients(self):
         for user in (self.user_owner, self.user_other):
@@ -39,7 +39,7 @@ class TestNothingAnAuditorNeedsIsDeleted(SereneTransactionCase):
         self.assertFalse(supplier.exists(), "contacts that are not clients stay deletable as in Odoo")
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "security")
 class TestDeletionOverRpc(SereneCase, HttpCase):
     def _call(self, login, model, method, ids):
         self.authenticate(login, login)
