@@ -58,6 +58,14 @@ def test_upgrade_keeps_data(fresh_db):
         "UPDATE ir_rule SET domain_force = '[(''is_client'', ''='', False)]' "
         "WHERE name LIKE 'Contacts: practitioners%'",
     )
+    # As 19.0.1.1.0 left it: the retry job on the portal.
+    psql(
+        fresh_db,
+        "UPDATE ir_act_server SET model_id = (SELECT id FROM ir_model WHERE model = 'serene.client.portal'), "
+        "model_name = 'serene.client.portal' "
+        "WHERE id = (SELECT ir_actions_server_id FROM ir_cron "
+        "WHERE cron_name = 'Client Portal: retry failed notifications')",
+    )
     before = psql(fresh_db, counts)
     run_odoo("-d", fresh_db, "-u", MODULE, "--stop-after-init", "--http-interface=127.0.0.1")
     assert module_state(fresh_db) == "installed"
@@ -76,4 +84,12 @@ def test_upgrade_keeps_data(fresh_db):
     ), "the emergency contact moved to its guarded column"
     rule = psql(fresh_db, "SELECT domain_force FROM ir_rule WHERE name LIKE 'Contacts: practitioners%'")
     assert "is_client" not in rule and "note_owner_id" in rule, rule
-    assert psql(fresh_db, f"SELECT latest_version FROM ir_module_module WHERE name = '{MODULE}'") == "19.0.1.1.0"
+    assert (
+        psql(
+            fresh_db,
+            "SELECT act.model_name FROM ir_cron cron JOIN ir_act_server act ON act.id = cron.ir_actions_server_id "
+            "WHERE cron.cron_name = 'Client Portal: retry failed notifications'",
+        )
+        == "serene.portal.notification"
+    ), "the retry job follows the delivery rows"
+    assert psql(fresh_db, f"SELECT latest_version FROM ir_module_module WHERE name = '{MODULE}'") == "19.0.1.2.0"

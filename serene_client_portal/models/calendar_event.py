@@ -68,7 +68,7 @@ class CalendarEvent(models.Model):
                 continue
             try:
                 with self.env.cr.savepoint():
-                    Item.with_context(serene_notify_client=True)._serene_create_with_system_values(vals_list)
+                    Item._serene_create_with_system_values(vals_list)._notify_client()
             except UserError as error:
                 # Over a usage limit: the booking stands, the note owner learns why nothing went out.
                 # sudo: res.partner - the booking user may not post on the client

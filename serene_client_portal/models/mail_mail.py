@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 
 from .serene_portal_notification import MAIL_STATES
 
@@ -14,20 +14,6 @@ class MailMail(models.Model):
     serene_notification_id = fields.Many2one("serene.portal.notification", index="btree_not_null", ondelete="set null")
     # A one-time code's mail is worth sending until the code expires, and never after.
     serene_valid_until = fields.Datetime()
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # Portal emails queued together (serene.client.portal._send_access_links): each takes its
-        # portal's values ({portal id: _mail_values}), as send_mail's email_values would for one.
-        portal_values = self.env.context.get("serene_portal_mail_values")
-        if portal_values:
-            for vals in vals_list:
-                if vals.get("model") == "serene.client.portal" and vals.get("res_id") in portal_values:
-                    vals.update(portal_values[vals["res_id"]])
-        mails = super().create(vals_list)
-        if self.env.context.get("serene_calendar_mail"):
-            mails.filtered(lambda mail: mail.model == "calendar.event")._serene_add_portal_link()
-        return mails
 
     def _serene_add_portal_link(self):
         """A calendar mail to a client with an active portal gets a fresh link to it, in this
@@ -55,15 +41,9 @@ class MailMail(models.Model):
                 body = body.replace("</body>", f"{block}</body>", 1)
             else:
                 body += str(block)
-            mail.write(
-                {
-                    "body_html": body,
-                    "serene_portal_id": portal.id,
-                    "serene_notification_id": self.env["serene.portal.notification"]._track(
-                        portal, "email", "appointment", portal.partner_id.email
-                    ),
-                }
-            )
+            # Odoo's calendar queued it: the sender keeps its delivery row and retries it.
+            row = self.env["serene.portal.notification"]._track(portal, "email", "appointment", portal.partner_id.email)
+            mail.write({"body_html": body, "serene_portal_id": portal.id, "serene_notification_id": row.id})
 
     def write(self, vals):
         result = super().write(vals)

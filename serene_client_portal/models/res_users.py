@@ -2,7 +2,7 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from .serene_client_portal import PRACTICE_USER
 
@@ -51,9 +51,6 @@ class ResUsers(models.Model):
             order="id",
         )
         due = users.filtered(lambda user: user._serene_digests_due(now))
-        if due:
-            # The digests go out this morning, not at the mail queue's next hourly run.
-            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
         self.env["ir.cron"]._commit_progress(remaining=len(due))
         for start in range(0, len(due), DIGEST_BATCH):
             batch = due[start : start + DIGEST_BATCH]
@@ -156,27 +153,11 @@ class ResUsers(models.Model):
         ]
 
     def _serene_queue_digest(self, kind, rows):
-        """Queue the digest to this user; Odoo's mail queue sends it."""
-        user = self.with_context(lang=self.lang, tz=self.tz)
-        subject = (
-            _("Your clients today and tomorrow: %(count)s with an appointment", count=len(rows))
-            if kind == "daily"
-            else _("Your clients' portal activity this past week")
+        """Queue the digest to this user, in their language; Odoo's mail queue sends it."""
+        self.env["serene.portal.notification"]._send(
+            f"serene_client_portal.mail_template_digest_{kind}",
+            self,
+            self.partner_id,
+            "digest",
+            values={"digest_rows": rows},
         )
-        body = user.env["ir.qweb"]._render(
-            "serene_client_portal.note_owner_digest",
-            {"kind": kind, "rows": rows, "user": user, "format_datetime": user._serene_format_datetime},
-        )
-        # sudo: mail.mail - the cron queues the digest; it is deleted once sent
-        self.env["mail.mail"].sudo().create(
-            {
-                "subject": subject,
-                "recipient_ids": [(4, self.partner_id.id)],
-                "email_from": self.company_id.email_formatted or self.env.ref("base.user_root").email_formatted,
-                "body_html": body,
-                "auto_delete": True,
-            }
-        )
-
-    def _serene_format_datetime(self, value):
-        return fields.Datetime.context_timestamp(self, value).strftime("%a %d %b %H:%M")

@@ -1,20 +1,18 @@
 from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
-from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, email_normalize
 from odoo.tools.misc import babel_locale_parse
+from odoo.tools.translate import LazyGettext
 
 from odoo.addons.base.models.res_users import check_identity
 
 from .serene_portal_item import TODO_TYPES
 
 ACTIVITY_WINDOW_DAYS = 7
-# Text-message failures that a retry cannot mend.
-PERMANENT_SMS_FAILURES = ("sms_number_missing", "sms_number_format", "sms_blacklist", "sms_duplicate", "sms_optout")
 PRACTICE_USER = "serene_client_portal.group_practice_user"
 PRACTICE_MANAGER = "serene_client_portal.group_practice_manager"
 ACCESS_LEVELS = [("none", "None"), ("team", "Care Team"), ("owner", "Note Owner"), ("manager", "Manager")]
@@ -485,49 +483,32 @@ class SereneClientPortal(models.Model):
 
     def _send_access_links(self, items=None, now=False, reminder=False):
         """``_send_access_link`` for many portals at once, each with its own fresh link and the
-        ``items`` that are its own: their emails are rendered and queued in one batch.
+        ``items`` that are its own.
 
         Returns ``{portal id: outcome}`` (see ``_send_access_link``).
         """
         Item = self.env["serene.portal.item"]
         items_by_portal = (items or Item).grouped("portal_id")
-        outcomes, emails, texts = {}, {}, []
+        outcomes, messages = {}, []
         for portal in self:
             url = portal._new_access_url()
             portal_items = items_by_portal.get(portal, Item)
             kind = "reminder" if reminder else "items" if portal_items else "link"
             email, phone, not_sent = portal._get_client_channels()
+            message = {
+                "record": portal,
+                # sudo: res.partner - the client is the recipient, whoever sends
+                "recipient": portal.partner_id.sudo(),
+                "kind": kind,
+                "portal": portal,
+                "values": {"portal_url": url, "portal_items": portal_items, "portal_reminder": reminder},
+            }
             if email:
-                emails[portal.id] = (url, portal_items, kind)
+                messages.append({**message, "template": "serene_client_portal.mail_template_portal_items"})
             if phone:
-                # sudo: res.partner - the client's language, whoever sends
-                lang = portal.partner_id.sudo().lang
-                texts.append((portal.with_context(lang=lang), portal._sms_text(url, portal_items, reminder), kind))
+                messages.append({**message, "template": f"serene_client_portal.sms_template_portal_{kind}"})
             outcomes[portal.id] = {"url": url, "sent_to": [to for to in (email, phone) if to], "not_sent": not_sent}
-        if emails:
-            template = self.env.ref("serene_client_portal.mail_template_portal_items")
-            # Each portal's email is rendered with its own link and items in ``ctx``
-            # (mail.template._render_template) and carries its own values (mail.mail.create).
-            # sudo: mail.template - staff and clients may not read templates; the template sets the client's language
-            mails = (
-                template.sudo()
-                .with_context(
-                    serene_record_context={
-                        portal_id: {"portal_url": url, "portal_items": portal_items, "portal_reminder": reminder}
-                        for portal_id, (url, portal_items, _kind) in emails.items()
-                    },
-                    serene_portal_mail_values={
-                        portal.id: portal._mail_values(emails[portal.id][2]) for portal in self.browse(list(emails))
-                    },
-                )
-                .send_mail_batch(list(emails), email_layout_xmlid="mail.mail_notification_light")
-            )
-            if now:
-                self.env["mail.mail"].sudo().browse(mails.ids).send_after_commit()
-            else:
-                self._wake_mail_queue()
-        for portal, body, kind in texts:
-            portal._queue_sms(body, kind)
+        self.env["serene.portal.notification"]._send_batch(messages, now=now)
         return outcomes
 
     def _get_client_channels(self):
@@ -556,67 +537,20 @@ class SereneClientPortal(models.Model):
                 phone = partner.phone
         return email, phone, why_not
 
-    def _wake_mail_queue(self):
-        """Queued client mail goes out when this transaction commits, not at the mail queue's
-        hourly run: wake Odoo's queue once per transaction (a batch of reminders wakes it once)."""
-        data = self.env.cr.precommit.data
-        if not data.get("serene_mail_queue_woken"):
-            data["serene_mail_queue_woken"] = True
-            # sudo: ir.cron - clients and practitioners may not schedule Odoo's mail queue
-            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
-
-    def _sms_text(self, url, items, reminder):
-        practice = self.company_id.name
-        if reminder:
-            return _(
-                "%(practice)s: a reminder, things are waiting in your client portal: %(url)s",
-                practice=practice,
-                url=url,
-            )
-        if items:
-            return _("%(practice)s shared new items in your client portal: %(url)s", practice=practice, url=url)
-        return _("%(practice)s: your client portal link: %(url)s", practice=practice, url=url)
-
-    def _mail_values(self, kind):
-        """What every email to the client carries: it hangs on no document, so the link or code
-        in it is read by the client and the mail queue only, and it is deleted once sent. Its
-        ``kind`` of notification is registered for staff to follow (queued, sent, failed)."""
-        self.ensure_one()
-        Notification = self.env["serene.portal.notification"]
-        return {
-            "model": False,
-            "res_id": False,
-            "serene_portal_id": self.id,
-            "serene_notification_id": Notification._track(self, "email", kind, self.partner_id.email),
-            "auto_delete": True,
-        }
-
-    def _queue_sms(self, body, kind):
-        """Queue a text message to the client's mobile on file."""
-        self.ensure_one()
-        partner = self.partner_id
-        number = partner.phone_sanitized or partner.phone
-        # sudo: sms.sms - clients and practitioners do not manage the SMS queue
-        self.env["sms.sms"].sudo().create(
-            {
-                "number": number,
-                "partner_id": partner.id,
-                "body": body,
-                "serene_portal_id": self.id,
-                "serene_notification_id": self.env["serene.portal.notification"]._track(self, "sms", kind, number),
-            }
-        )
-
-    def _notify_note_owner(self, summary, note=None, body=None, wake_job=True):
+    def _notify_note_owner(self, summary, note=None, body=None, wake_job=True, urgent=False):
         """Tell each client's note owner: a to-do for them and, with ``body``, a note on the
-        portal, both where only the note owner, the care team and managers read.
+        portal, both where only the note owner, the care team and managers read. ``summary``
+        and ``note`` are said in the note owner's language (pass lazy translations, ``_lt``).
 
-        The to-do is there at once. Its "assigned to you" notification (Odoo's message and
-        email to the note owner) is rendered and sent by a scheduled action, triggered when
-        this transaction commits: the request that raised the to-do (a signature, a locked
-        link) does not wait for it. A client's upload does not even raise the to-do: the same
-        action does (serene.portal.item._raise_review_todos), and wakes itself once for all the
-        to-dos it raised (``wake_job=False``). Returns whether a notification waits for it."""
+        An ``urgent`` to-do (a risk signal) is due today in the note owner's time zone, and a
+        neutral email goes out at once (``mail_template_note_owner_urgent``): no client, no
+        form, a link to the contact. Otherwise the to-do is there at once and its "assigned to
+        you" notification (Odoo's message and email to the note owner) is rendered and sent by a
+        scheduled action, triggered when this transaction commits: the request that raised the
+        to-do (a signature, a locked link) does not wait for it. A client's upload does not even
+        raise the to-do: the same action does (serene.portal.item._raise_review_todos), and
+        wakes itself once for all the to-dos it raised (``wake_job=False``). Returns whether a
+        notification waits for the job."""
         notify = False
         for portal in self:
             # sudo: mail.activity - clients, crons and the care team trigger the to-do too
@@ -624,17 +558,30 @@ class SereneClientPortal(models.Model):
             if body:
                 portal_sudo.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
             owner = portal_sudo.partner_id.note_owner_id
-            if owner:
-                # As Odoo would: no notification of a to-do one gives oneself.
-                pending = owner != self.env.user
-                portal_sudo.with_context(mail_activity_quick_update=True).activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    user_id=owner.id,
-                    summary=summary,
-                    note=note,
-                    serene_notify_pending=pending,
+            if not owner:
+                continue
+            owner_env = portal_sudo.with_context(lang=owner.lang or self.env.lang, tz=owner.tz).env
+            # As Odoo would: no notification of a to-do one gives oneself; an urgent one has its own.
+            pending = owner != self.env.user and not urgent
+            portal_sudo.with_context(mail_activity_quick_update=True).activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=fields.Date.context_today(portal_sudo.with_env(owner_env)) if urgent else None,
+                user_id=owner.id,
+                summary=owner_env._(summary) if isinstance(summary, LazyGettext) else summary,
+                note=owner_env._(note) if isinstance(note, LazyGettext) else note,
+                serene_notify_pending=pending,
+            )
+            notify = notify or pending
+            if urgent and owner.email:
+                self.env["serene.portal.notification"]._send(
+                    "serene_client_portal.mail_template_note_owner_urgent",
+                    portal_sudo,
+                    owner.partner_id,
+                    "urgent",
+                    portal=portal_sudo,
+                    values={"contact_url": portal_sudo._serene_contact_url()},
+                    now=True,
                 )
-                notify = notify or pending
         if notify and wake_job:
             self._wake_note_owner_job()
         return notify
@@ -792,76 +739,6 @@ class SereneClientPortal(models.Model):
         locale = babel_locale_parse(self.env.lang or "en_US")
         return format_timedelta(-delta, add_direction=True, threshold=1, locale=locale)
 
-    @api.model
-    def _cron_retry_failed_notifications(self):
-        """Put failed client emails back in the queue with backoff. After a day (emails) or at
-        once (text messages, which Odoo does not retry), give up: tell the note owner and delete
-        the message, the only copy of the link or code it carried."""
-        now = fields.Datetime.now()
-        # sudo: mail.mail - the cron looks after the portal's outgoing mail
-        Mail = self.env["mail.mail"].sudo()
-        # A one-time code that could not go out while it was valid is of no use: never sent later.
-        expired = Mail.search(
-            [
-                ("serene_portal_id", "!=", False),
-                ("serene_valid_until", "<", now),
-                ("state", "in", ("outgoing", "exception", "cancel")),
-            ]
-        )
-        expired.serene_notification_id._follow("failed", _("The code expired before it could be sent."))
-        expired.unlink()
-        failed = Mail.search(
-            [
-                ("serene_portal_id", "!=", False),
-                ("state", "=", "exception"),
-                ("create_date", ">=", now - timedelta(days=1)),
-            ],
-            limit=500,
-        )
-        # Backoff: wait as long as the mail has existed before its last failure, at least 15 minutes.
-        due = failed.filtered(
-            lambda mail: now - mail.write_date >= max(timedelta(minutes=15), (mail.write_date - mail.create_date))
-        )
-        due.mark_outgoing()
-        given_up = Mail.search(
-            [
-                ("serene_portal_id", "!=", False),
-                ("state", "in", ("exception", "cancel")),
-                ("create_date", "<", now - timedelta(days=1)),
-            ],
-            limit=500,
-        )
-        for mail in given_up:
-            mail.serene_portal_id._notify_note_owner(
-                _("Portal email to %(name)s could not be sent", name=mail.serene_portal_id.partner_id.name),
-                note=mail.failure_reason,
-            )
-        given_up.unlink()
-        # Text messages: retried like emails while the failure may pass (a server error, credit),
-        # given up at once when it will not (a wrong or opted-out number) or after a day.
-        # sudo: sms.sms - the cron looks after the portal's text messages
-        failed_sms = (
-            self.env["sms.sms"]
-            .sudo()
-            .search([("serene_portal_id", "!=", False), ("state", "in", ("error", "canceled"))], limit=500)
-        )
-        final = failed_sms.filtered(
-            lambda sms: (
-                sms.failure_type in PERMANENT_SMS_FAILURES
-                or sms.state == "canceled"
-                or sms.create_date < now - timedelta(days=1)
-            )
-        )
-        (failed_sms - final).filtered(
-            lambda sms: now - sms.write_date >= max(timedelta(minutes=15), (sms.write_date - sms.create_date))
-        ).write({"state": "outgoing", "failure_type": False})
-        for sms in final:
-            sms.serene_portal_id._notify_note_owner(
-                _("Portal text message to %(name)s could not be sent", name=sms.serene_portal_id.partner_id.name),
-                note=sms.failure_type,
-            )
-        final.unlink()
-
     # ------------------------------------------------------------------
     # What the client sees and does (on the sudo'd portal of a valid key)
     # ------------------------------------------------------------------
@@ -1005,46 +882,3 @@ class SereneClientPortal(models.Model):
         record rules decide who reads the rest."""
         self.ensure_one()
         return f"{self.get_base_url()}/odoo/res.partner/{self.partner_id.id}"
-
-    def _alert_note_owner_risk(self, form_name, body=None):
-        """A client's answer is marked as a risk signal: the note owner gets an urgent to-do due
-        today and an email at once. The email names no form and no answer: it points to the
-        client's contact, where the record rules decide who reads the rest."""
-        for portal in self:
-            # sudo: mail.activity, mail.mail - the client's submission raises the alert
-            portal_sudo = portal.sudo()
-            if body:
-                portal_sudo.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
-            owner = portal_sudo.partner_id.note_owner_id
-            if not owner:
-                continue
-            client = portal_sudo.partner_id
-            # In the note owner's language and time zone (today is their today).
-            owner_env = portal_sudo.with_context(lang=owner.lang, tz=owner.tz).env
-            message = owner_env._("A form completed by %(client)s needs your attention today.", client=client.name)
-            # Odoo's own "assigned to you" email is not sent: the alert below says it, neutrally.
-            portal_sudo.with_context(mail_activity_quick_update=True).activity_schedule(
-                "mail.mail_activity_data_todo",
-                date_deadline=fields.Date.context_today(portal_sudo.with_env(owner_env)),
-                user_id=owner.id,
-                summary=owner_env._("Urgent: %(form)s needs your attention today", form=form_name),
-                note=message,
-            )
-            if not owner.email:
-                continue
-            url = portal_sudo._serene_contact_url()
-            self.env["mail.mail"].sudo().create(
-                {
-                    "subject": owner_env._("Urgent: a client's form needs your attention today"),
-                    "email_to": owner.email_formatted,
-                    "email_from": portal_sudo.company_id.email_formatted
-                    or self.env.ref("base.user_root").email_formatted,
-                    "body_html": Markup("<p>%s</p><p><a href='%s'>%s</a></p>")
-                    % (
-                        owner_env._("A client's form needs your attention today."),
-                        url,
-                        owner_env._("Open the client's contact"),
-                    ),
-                    "auto_delete": True,
-                }
-            ).send_after_commit()

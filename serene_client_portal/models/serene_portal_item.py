@@ -7,9 +7,12 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, is_html_empty
 from odoo.tools.pdf import merge_pdf
+from odoo.tools.translate import LazyTranslate
 
 from ..tools import clamd_instream, image_pixels, name_for_type, sanitize_filename, sniff_mimetype
 from .ir_attachment import seal
+
+_lt = LazyTranslate(__name__)
 
 _logger = logging.getLogger(__name__)
 
@@ -186,8 +189,6 @@ class SerenePortalItem(models.Model):
         items = super().create(vals_list)
         items._link_own_attachments()
         self.env["serene.portal.activity"]._log(items.portal_id, "item_added", items=items)
-        if self.env.context.get("serene_notify_client"):
-            items._notify_client()
         return items
 
     def write(self, vals):
@@ -395,10 +396,9 @@ class SerenePortalItem(models.Model):
         )
         notify = False
         for item in items:
-            item = item.with_context(lang=item.partner_id.note_owner_id.lang or self.env.lang)
             notify |= item.portal_id._notify_note_owner(
-                item.env._("Review upload: %(title)s", title=item.name),
-                note=item.env._(
+                _lt("Review upload: %(title)s", title=item.name),
+                note=_lt(
                     "%(client)s uploaded %(count)s file(s) in their portal.",
                     client=item.partner_id.name,
                     count=item.review_pending_files,
@@ -466,8 +466,8 @@ class SerenePortalItem(models.Model):
         self._mark_completed()
         self.env["serene.portal.activity"]._log(self.portal_id, "consent_signed", items=self, actor="client", link=link)
         self.portal_id._notify_note_owner(
-            _("Consent signed: %(title)s", title=self.name),
-            note=_("%(client)s signed this consent in their portal.", client=self.partner_id.name),
+            _lt("Consent signed: %(title)s", title=self.name),
+            note=_lt("%(client)s signed this consent in their portal.", client=self.partner_id.name),
         )
         return signed
 

@@ -3,10 +3,11 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from markupsafe import Markup
-
 from odoo import _, api, fields, models
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 CODE_MINUTES = 10
 MAX_FAILED_CHECKS = 5
@@ -294,24 +295,18 @@ class SerenePortalLink(models.Model):
         self.write(
             {"code_hash": hash_key(f"{self.id}:{code}"), "code_expires_at": now + timedelta(minutes=CODE_MINUTES)}
         )
-        # The code goes out in the client's language.
-        client_env = self.with_context(lang=partner.lang or self.env.lang)
-        body = client_env._code_message(code)
-        if channel == "sms":
-            portal._queue_sms(body, "code")
-        else:
-            # sudo: mail.mail - the visitor is anonymous; sent right after the commit, not at the
-            # next run of the mail queue
-            self.env["mail.mail"].sudo().create(
-                {
-                    "serene_valid_until": now + timedelta(minutes=CODE_MINUTES),
-                    "subject": client_env._code_subject(),
-                    "email_to": partner.email_formatted,
-                    "email_from": portal.company_id.email_formatted or self.env.user.email_formatted,
-                    "body_html": Markup("<p>%s</p>") % body,
-                    **portal._mail_values("code"),
-                }
-            ).send_after_commit()
+        # The code goes out in the client's language, by the channel the identity plan chose.
+        template = "mail_template_identity_code" if channel == "email" else "sms_template_identity_code"
+        self.env["serene.portal.notification"]._send(
+            f"serene_client_portal.{template}",
+            portal,
+            partner,
+            "code",
+            portal=portal,
+            values={"portal_code": code, "code_minutes": CODE_MINUTES},
+            valid_until=now + timedelta(minutes=CODE_MINUTES),
+            now=True,
+        )
         self.env["serene.portal.activity"]._log(portal, "code_sent", actor="client", link=self)
         return _(
             "If we have contact details on file, a code is on its way. It is valid for %(minutes)s minutes.",
@@ -334,17 +329,6 @@ class SerenePortalLink(models.Model):
             "Please contact %(practice)s to open your portal.",
             practice=company.name,
         )
-
-    def _code_message(self, code):
-        return _(
-            "%(code)s is your code for your %(practice)s client portal. It expires in %(minutes)s minutes.",
-            code=code,
-            practice=self.portal_id.company_id.name,
-            minutes=CODE_MINUTES,
-        )
-
-    def _code_subject(self):
-        return _("Your %(practice)s portal code", practice=self.portal_id.company_id.name)
 
     def _check_identity(self, birthdate=None, code=None):
         """(passed, message) for the details a visitor gave, on the sudo'd link of a valid key.
@@ -386,8 +370,8 @@ class SerenePortalLink(models.Model):
         if failures >= MAX_FAILED_CHECKS:
             self.write({"failed_checks": 0, "locked_until": now + timedelta(minutes=LOCK_MINUTES)})
             self.portal_id._notify_note_owner(
-                _("Portal link locked after failed identity checks"),
-                note=_(
+                _lt("Portal link locked after failed identity checks"),
+                note=_lt(
                     "Someone failed the identity check of %(name)s's portal %(count)s times; the link is locked "
                     "for %(minutes)s minutes.",
                     name=partner.name,

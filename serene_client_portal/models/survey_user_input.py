@@ -6,9 +6,12 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools.translate import LazyTranslate
 
 from .res_partner import CONTACT_FIELDS
 from .survey_question import PARTNER_FIELDS
+
+_lt = LazyTranslate(__name__)
 
 
 class SurveyUserInput(models.Model):
@@ -114,11 +117,16 @@ class SurveyUserInput(models.Model):
                 body += Markup(" (%s)") % answer.serene_severity
             if answer.serene_risk_flag:
                 body += Markup(" — <strong class='text-danger'>%s</strong>") % _("risk signal")
-                item.portal_id._alert_note_owner_risk(item.name, body=body)
+                item.portal_id._notify_note_owner(
+                    _lt("Urgent: %(form)s needs your attention today", form=item.name),
+                    note=_lt("A form completed by %(client)s needs your attention today.", client=item.partner_id.name),
+                    body=body,
+                    urgent=True,
+                )
                 continue
             item.portal_id._notify_note_owner(
-                _("Review %(form)s", form=item.name),
-                note=_("%(client)s completed this form in their portal.", client=item.partner_id.name),
+                _lt("Review %(form)s", form=item.name),
+                note=_lt("%(client)s completed this form in their portal.", client=item.partner_id.name),
                 body=body,
             )
 

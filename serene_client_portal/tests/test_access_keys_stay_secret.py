@@ -55,12 +55,15 @@ class TestKeysOnlyAsHashes(MockEmail, SereneTransactionCase):
                     "email_to": "carla@example.com",
                     "state": "exception",
                     "serene_valid_until": fields.Datetime.now() + timedelta(minutes=10),
-                    **portal._mail_values("link"),
+                    "serene_portal_id": portal.id,
+                    "serene_notification_id": self.env["serene.portal.notification"]
+                    ._track(portal, "email", "code", "carla@example.com")
+                    .id,
                 }
             )
         )
         with freeze_time(fields.Datetime.now() + timedelta(minutes=11)):
-            portal._cron_retry_failed_notifications()
+            self.env["serene.portal.notification"]._cron_retry_failed_notifications()
         self.assertFalse(failed.exists(), "a code that could not go out in time is never sent later")
         self.assertFalse(portal.activity_ids)
 
@@ -74,13 +77,13 @@ class TestKeysOnlyAsHashes(MockEmail, SereneTransactionCase):
         sms.write({"state": "error", "failure_type": "sms_server"})
         self.env.flush_all()
         with freeze_time(fields.Datetime.now() + timedelta(minutes=30)):
-            portal._cron_retry_failed_notifications()
+            self.env["serene.portal.notification"]._cron_retry_failed_notifications()
         self.assertEqual(sms.state, "outgoing", "a server error is retried, like an email")
         self.assertFalse(portal.activity_ids)
         sms.write({"state": "error", "failure_type": "sms_server"})
         self.env.flush_all()
         with freeze_time(fields.Datetime.now() + timedelta(days=2)):
-            portal._cron_retry_failed_notifications()
+            self.env["serene.portal.notification"]._cron_retry_failed_notifications()
         self.assertFalse(sms.exists(), "given up after a day: the only copy of the link is deleted")
         self.assertTrue(portal.activity_ids.filtered(lambda a: "text message" in a.summary))
 
@@ -90,6 +93,6 @@ class TestKeysOnlyAsHashes(MockEmail, SereneTransactionCase):
         portal._send_access_link()
         sms = self.env["sms.sms"].sudo().search([("serene_portal_id", "=", portal.id)])
         sms.write({"state": "error", "failure_type": "sms_number_format"})
-        portal._cron_retry_failed_notifications()
+        self.env["serene.portal.notification"]._cron_retry_failed_notifications()
         self.assertFalse(sms.exists())
         self.assertEqual(portal.activity_ids.user_id, self.user_owner)

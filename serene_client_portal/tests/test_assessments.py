@@ -69,7 +69,9 @@ class TestAssessments(MockEmail, SereneCase, HttpCase):
         return self._complete(self.phq9, answers)
 
     def _owner_mails(self):
-        return self._new_mails.filtered(lambda mail: "olga@example.com" in (mail.email_to or ""))
+        return self._new_mails.filtered(
+            lambda mail: self.user_owner.partner_id in mail.recipient_ids or "olga@example.com" in (mail.email_to or "")
+        )
 
     def test_a_risk_answer_alerts_the_note_owner_at_once(self):
         with self.mock_mail_gateway():

@@ -321,11 +321,11 @@ class TestClientPortal(SereneTransactionCase):
         self.env.flush_all()
         later = fields.Datetime.now() + timedelta(minutes=30)
         with freeze_time(later):
-            portal._cron_retry_failed_notifications()
+            self.env["serene.portal.notification"]._cron_retry_failed_notifications()
         self.assertEqual(mail.state, "outgoing")
         mail.write({"state": "exception"})
         with freeze_time(fields.Datetime.now() + timedelta(days=2)):
-            portal._cron_retry_failed_notifications()
+            self.env["serene.portal.notification"]._cron_retry_failed_notifications()
         self.assertFalse(mail.exists(), "given up: the only copy of the link is deleted")
         self.assertFalse(message.exists())
         activity = self.client.client_portal_id.activity_ids.filtered(lambda a: "could not be sent" in a.summary)

@@ -61,7 +61,7 @@ class TestDeliveryStaffCanSee(MockEmail, SereneTransactionCase):
         self.assertIn("Connection refused", notification.failure_reason)
         self.env.flush_all()
         with freeze_time(fields.Datetime.now() + timedelta(minutes=30)):
-            self.client.client_portal_id._cron_retry_failed_notifications()
+            self.env["serene.portal.notification"]._cron_retry_failed_notifications()
         self.assertEqual(notification.state, "queued")
 
     def test_a_code_that_could_not_go_out_in_time_shows_failed(self):
@@ -73,7 +73,7 @@ class TestDeliveryStaffCanSee(MockEmail, SereneTransactionCase):
         self.assertEqual(notification.state, "queued")
         self.env.flush_all()
         with freeze_time(fields.Datetime.now() + timedelta(minutes=15)):
-            portal._cron_retry_failed_notifications()
+            self.env["serene.portal.notification"]._cron_retry_failed_notifications()
         self.assertEqual(notification.state, "failed")
         self.assertIn("expired", notification.failure_reason)
 

@@ -76,8 +76,9 @@ class SerenePortalAddItem(models.TransientModel):
         if not vals_list:
             raise UserError(_("Pick at least one packet, form, file, request, link or instructions to add."))
         # The packet an item comes from is the system's to record, the rest is the practitioner's.
-        Item = self.env["serene.portal.item"].with_context(serene_notify_client=self.notify_client)
-        items = Item._serene_create_with_system_values(vals_list)
+        items = self.env["serene.portal.item"]._serene_create_with_system_values(vals_list)
+        if self.notify_client:
+            items._notify_client()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
