@@ -66,7 +66,7 @@ def client(name, email):
                            "lang": "en_US"})
 items_client = client("Robin Mailtest", "robin.mailtest@example.com")
 code_client = client("Sasha Codetest", "sasha.codetest@example.com")
-portal = env["serene.client.portal"]._get_or_create_for_partners(code_client)
+portal = code_client._serene_get_or_create_portals()
 out = {
     "company": company.name,
     "company_id": company.id,

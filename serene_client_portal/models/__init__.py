@@ -27,4 +27,3 @@ from . import mail_activity
 from . import sms_sms
 from . import serene_portal_link_request
 from . import serene_portal_submission
-from . import serene_portal_reminder

@@ -1,4 +1,24 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+def limit_message(env, kind, **values):
+    """The words for each usage limit, in ``env``'s language: staff see the first three
+    (``plan``, ``items``, ``storage``), clients the last (``storage_client``)."""
+    if kind == "plan":
+        return env._(
+            "Usage limit exceeded: your practice's plan allows %(limit)s active client portals.",
+            **values,
+        )
+    if kind == "items":
+        return env._(
+            "Usage limit exceeded: %(name)s already has %(count)s active portal items "
+            "(limit %(limit)s). Remove items or raise the limit to add more.",
+            **values,
+        )
+    if kind == "storage":
+        return env._("Usage limit exceeded: %(name)s's uploads use %(used)s MB of the %(limit)s MB allowed.", **values)
+    return env._("There is no room left for these files in your portal. Please contact your practice.")
 
 
 class ResCompany(models.Model):
@@ -106,3 +126,34 @@ class ResCompany(models.Model):
             # The record rules on contacts read this setting: drop their cached domains.
             self.env.registry.clear_cache()
         return result
+
+    # ------------------------------------------------------------------
+    # The practice's plan: how many client portals may be active at once
+    # ------------------------------------------------------------------
+
+    def _serene_portal_plan_full(self):
+        """The companies among these whose plan allows no more active client portals, in one query."""
+        limited = self.filtered("serene_portal_limit")
+        if not limited:
+            return self.browse()
+        # sudo: serene.client.portal - the plan counts every portal of the practice
+        counts = dict(
+            self.env["serene.client.portal"]
+            .sudo()
+            ._read_group([("company_id", "in", limited.ids)], ["company_id"], ["__count"])
+        )
+        return limited.filtered(lambda company: counts.get(company, 0) >= company.serene_portal_limit)
+
+    def _serene_check_portal_plan(self, adding):
+        """Raise unless the practice's plan allows ``adding`` more active client portals.
+
+        The company's row is locked first: two requests cannot both take the last portal the plan allows.
+        """
+        self.ensure_one()
+        if not self.serene_portal_limit:
+            return
+        Portal = self.env["serene.client.portal"]
+        Portal._lock_rows("res_company", self.ids)
+        # sudo: serene.client.portal - the plan counts every portal of the practice
+        if Portal.sudo().search_count([("company_id", "=", self.id)]) + adding > self.serene_portal_limit:
+            raise UserError(limit_message(self.env, "plan", limit=self.serene_portal_limit))

@@ -4,7 +4,12 @@ from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationE
 from odoo.addons.base.models.res_users import check_identity
 
 from ..tools.identity import identity_recently_checked
-from .serene_client_portal import ACCESS_LEVELS, MANAGE_LEVELS, PRACTICE_MANAGER, PRACTICE_USER
+from .res_company import limit_message
+from .serene_client_portal import PRACTICE_MANAGER, PRACTICE_USER
+
+ACCESS_LEVELS = [("none", "None"), ("team", "Care Team"), ("owner", "Note Owner"), ("manager", "Manager")]
+# The levels that manage a client's portal (add and remove items, links); the care team reads.
+MANAGE_LEVELS = ("owner", "manager")
 
 # Fields that decide who sees a client's portal, answers and files.
 PRACTICE_FIELDS = {"note_owner_id", "care_team_user_ids", "portal_item_limit", "portal_storage_limit_mb"}
@@ -197,7 +202,7 @@ class ResPartner(models.Model):
     def _compute_guarded_details(self):
         """A client's date of birth and emergency contact (kept in system-only columns) show to
         whoever may see their portal: note owner, care team, practice managers of their company."""
-        levels = {} if self.env.su else self.env["serene.client.portal"]._get_access_levels(self)
+        levels = {} if self.env.su else self._serene_access_levels()
         for partner in self:
             visible = self.env.su or levels.get(partner.id, "none") != "none"
             # sudo: res.partner - the stored values are read for those who may see them
@@ -233,14 +238,14 @@ class ResPartner(models.Model):
     @api.depends_context("uid")
     @api.depends("note_owner_id", "care_team_user_ids")
     def _compute_portal_access(self):
-        levels = self.env["serene.client.portal"]._get_access_levels(self)
+        levels = self._serene_access_levels()
         for partner in self:
             partner.serene_portal_access = levels.get(partner.id, "none")
             partner.serene_portal_can_manage = partner.serene_portal_access in MANAGE_LEVELS
 
     def _filter_portal_managed(self):
         """The contacts whose portal the current user may manage: add and remove items, links."""
-        levels = self.env["serene.client.portal"]._get_access_levels(self)
+        levels = self._serene_access_levels()
         return self.filtered(lambda partner: levels[partner.id] in MANAGE_LEVELS)
 
     @api.depends_context("uid")
@@ -295,7 +300,7 @@ class ResPartner(models.Model):
     @api.depends("client_portal_id", "portal_item_limit", "portal_storage_limit_mb", "note_owner_id", "is_client")
     def _compute_portal_usage(self):
         clients = self.filtered(lambda p: p.is_client and p.serene_portal_access != "none")
-        messages = self.env["serene.client.portal"]._get_limit_messages(clients)
+        messages = clients._serene_limit_messages()
         for partner in self:
             message = messages.get(partner.id) or False
             partner.serene_usage_limit_message = message
@@ -362,7 +367,7 @@ class ResPartner(models.Model):
             for vals in vals_list:
                 self.browse()._check_practice_fields_write(vals)
         partners = super().create(vals_list)
-        self.env["serene.client.portal"]._create_for_new_clients(partners)
+        partners._serene_create_portals_for_new_clients()
         return partners
 
     def write(self, vals):
@@ -371,17 +376,15 @@ class ResPartner(models.Model):
         changed = GUARDED_FIELDS & set(vals)
         result = super().write(vals)
         if changed:
-            self.env["serene.client.portal"]._on_contact_details_changed(
-                self, changed, revoke_links=bool(CONTACT_FIELDS & changed)
-            )
+            self._serene_on_contact_details_changed(changed, revoke_links=bool(CONTACT_FIELDS & changed))
         if {"is_client", "note_owner_id", "care_team_user_ids"} & set(vals):
-            self.env["serene.client.portal"]._create_for_new_clients(self)
+            self._serene_create_portals_for_new_clients()
         return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_clients(self):
         """Practitioners archive clients; nobody deletes a client whose portal has an audit trail."""
-        self.env["serene.client.portal"]._check_clients_deletable(self)
+        self._serene_check_deletable()
 
     def _check_practice_fields_write(self, vals):
         """Contacts are editable by every internal user; the fields that grant access to a
@@ -393,9 +396,9 @@ class ResPartner(models.Model):
         if "is_client" in vals and not vals["is_client"] and self._filter_clients():
             if not user.has_group(PRACTICE_MANAGER):
                 raise AccessError(_("Only a practice manager can turn a client back into a plain contact."))
-            self.env["serene.client.portal"]._check_access_level(self._filter_clients(), need="owner")
+            self._filter_clients()._serene_check_access_level(need="owner")
         if GUARDED_FIELDS & set(vals):
-            self.env["serene.client.portal"]._check_contact_details_write(self)
+            self._serene_check_contact_details_write()
         if CONTACT_FIELDS & set(vals):
             self._check_identity_for_contact_details()
         if not PRACTICE_FIELDS & set(vals):
@@ -460,7 +463,7 @@ class ResPartner(models.Model):
         """Every action starts here: the contact must be readable (a foreign id answers like a
         missing one), then the user's level on the client's portal must be at least ``need``."""
         self.check_access("read")
-        self.env["serene.client.portal"]._check_access_level(self, need=need)
+        self._serene_check_access_level(need=need)
 
     def action_client_portal_view(self):
         """The eye button: the staff preview of exactly what the client sees, in a new tab."""
@@ -480,7 +483,7 @@ class ResPartner(models.Model):
         self._check_portal_access(need="read")
         if not self.client_portal_id:
             self._check_portal_access(need="owner")
-            self.env["serene.client.portal"]._get_or_create_for_partners(self)
+            self._serene_get_or_create_portals()
         return self.action_client_portal_view()
 
     def action_client_portal_add_items(self):
@@ -516,7 +519,7 @@ class ResPartner(models.Model):
         can reach the client, the link is shown to copy instead, after the password."""
         self.ensure_one()
         self._check_portal_access(need="owner")
-        portal = self.env["serene.client.portal"]._get_or_create_for_partners(self)
+        portal = self._serene_get_or_create_portals()
         email, phone, _why_not = portal._get_client_channels()
         if not (email or phone):
             return self.action_client_portal_show_link()
@@ -541,7 +544,7 @@ class ResPartner(models.Model):
         stored nowhere). A live key on screen asks for the password first."""
         self.ensure_one()
         self._check_portal_access(need="owner")
-        portal = self.env["serene.client.portal"]._get_or_create_for_partners(self)
+        portal = self._serene_get_or_create_portals()
         _email, _phone, why_not = portal._get_client_channels()
         return {
             "type": "ir.actions.client",
@@ -561,7 +564,7 @@ class ResPartner(models.Model):
         the password is asked first, as the report itself checks."""
         self.ensure_one()
         self._check_portal_access(need="owner")
-        portal = self.env["serene.client.portal"]._get_or_create_for_partners(self)
+        portal = self._serene_get_or_create_portals()
         return self.env.ref("serene_client_portal.action_report_access_letter").report_action(portal)
 
     def get_client_portal_activity_summary(self):
@@ -582,3 +585,201 @@ class ResPartner(models.Model):
                 "client_lines": [],
             }
         return portal._summarize_activity(groups)[portal.id]
+
+    # ------------------------------------------------------------------
+    # Who may do what with a client's portal
+    # ------------------------------------------------------------------
+
+    def _serene_access_levels(self):
+        """{partner id: 'manager', 'owner', 'team' or 'none'}: what the current user may do with
+        each client's portal. The record rules enforce the same levels on every model."""
+        user = self.env.user
+        if user.has_group(PRACTICE_MANAGER):
+            # A practice manager manages the clients of their own companies only.
+            companies = self.env.companies
+            return {
+                partner.id: "manager" if partner._serene_client_company() in companies else "none" for partner in self
+            }
+        if not user.has_group(PRACTICE_USER):
+            return dict.fromkeys(self.ids, "none")
+        # sudo: res.partner - one query for the clients whose care team the user is in
+        team = set(self.sudo()._search([("id", "in", self.ids), ("care_team_user_ids", "in", user.ids)]))
+        return {
+            partner.id: "owner" if partner.note_owner_id == user else "team" if partner.id in team else "none"
+            for partner in self
+        }
+
+    def _serene_check_access_level(self, need="owner"):
+        """Raise unless the current user may ``need`` ('read' or 'owner') the portal of each client."""
+        levels = self._serene_access_levels()
+        for partner in self:
+            level = levels[partner.id]
+            if level == "none" or (need == "owner" and level not in MANAGE_LEVELS):
+                raise AccessError(
+                    _(
+                        "You are not allowed to manage the client portal of %(name)s: "
+                        "only the client's note owner or a practice manager can.",
+                        name=partner.name,
+                    )
+                )
+
+    def _serene_check_contact_details_write(self):
+        """Email, phone and date of birth decide who receives a client's links and codes and who
+        passes the identity check, and the emergency contact is theirs alone: on a client, only the
+        note owner or a manager of their practice changes them (any practitioner while the client
+        has no note owner)."""
+        # sudo: res.partner - whether a contact is a client, whoever asks
+        clients = self.sudo()._filter_clients()
+        if not clients:
+            return
+        if self.env.user.has_group(PRACTICE_MANAGER):
+            clients._serene_check_access_level(need="owner")
+            return
+        practitioner = self.env.user.has_group(PRACTICE_USER)
+        for client in clients:
+            owner = client.note_owner_id
+            if not (owner == self.env.user or (practitioner and not owner)):
+                raise AccessError(
+                    _(
+                        "Only the note owner of %(name)s or a practice manager can change the client's email, "
+                        "phone, date of birth or emergency contact.",
+                        name=client.name,
+                    )
+                )
+
+    def _serene_on_contact_details_changed(self, field_names, revoke_links=True):
+        """A client's guarded details changed: recorded in the audit trail (the fields, never the
+        values); when they route links (``revoke_links``), every live link is revoked, so that
+        nobody keeps a way in through the old address."""
+        # sudo: res.partner - the portal of the client, whoever changed the details
+        portals = self.sudo().client_portal_id
+        if not portals:
+            return
+        labels = ", ".join(sorted(self._fields[name].string for name in field_names))
+        self.env["serene.portal.activity"]._log(portals, "contact_changed", detail=labels)
+        if not revoke_links:
+            return
+        # sudo: serene.portal.link - revoking is part of the change, whoever made it
+        portals.sudo().link_ids.filtered(lambda link: link._get_state() == "valid").action_revoke()
+
+    def _serene_check_deletable(self):
+        """Raise unless these contacts may be deleted: practitioners archive clients instead, and a
+        client whose portal has an audit trail is archived by everyone, managers included."""
+        clients = self._filter_clients()
+        if clients and not self.env.su and not self.env.user.has_group(PRACTICE_MANAGER):
+            raise UserError(
+                _("Clients are archived, not deleted: %(names)s.", names=", ".join(clients.mapped("display_name")))
+            )
+        # sudo: res.partner - the portal exists whoever may read it
+        with_portal = self.sudo().filtered("serene_portal_ids")
+        if with_portal:
+            raise UserError(
+                _(
+                    "%(names)s have a client portal whose audit trail the practice keeps: archive them instead.",
+                    names=", ".join(with_portal.mapped("display_name")),
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Usage limits: items and upload storage per client, within the practice's plan
+    # ------------------------------------------------------------------
+
+    def _serene_client_company(self):
+        """The practice a client belongs to: their portal's, else their contact's, else the current one."""
+        self.ensure_one()
+        # sudo: res.partner / serene.client.portal - the client's company, whoever asks
+        partner_sudo = self.sudo()
+        return partner_sudo.client_portal_id.company_id or partner_sudo.company_id or self.env.company
+
+    def _serene_client_limits(self):
+        """Effective (item limit, storage limit in bytes) of a client: their own or the company's; 0 is none."""
+        self.ensure_one()
+        company = self._serene_client_company()
+        items = self.portal_item_limit or company.serene_portal_item_limit
+        storage_mb = self.portal_storage_limit_mb or company.serene_portal_storage_limit_mb
+        return items, storage_mb * 1024 * 1024
+
+    def _serene_limit_messages(self, adding=None):
+        """{partner id: why no more items fit} for the clients over a limit, in two queries at most.
+
+        ``adding`` ({partner id: count}) asks whether that many more items would fit; by default one.
+        """
+        adding = adding or {}
+        # sudo: res.partner, serene.client.portal - usage counts everything the client has, whoever looks
+        partners = self.sudo()
+        usage = partners.client_portal_id._get_usage()
+        # The plan's portal count matters only to clients without a portal yet.
+        companies = self.env["res.company"].union(
+            *(partner._serene_client_company() for partner in partners if not partner.client_portal_id)
+        )
+        full_plans = companies._serene_portal_plan_full()
+        messages = {}
+        for partner in partners:
+            portal = partner.client_portal_id
+            item_limit, storage_limit = partner._serene_client_limits()
+            company = partner._serene_client_company()
+            count, used = usage.get(portal.id, (0, 0))
+            if item_limit and count + adding.get(partner.id, 1) > item_limit:
+                messages[partner.id] = limit_message(
+                    self.env, "items", name=partner.name, count=count, limit=item_limit
+                )
+            elif storage_limit and used >= storage_limit:
+                messages[partner.id] = limit_message(
+                    self.env,
+                    "storage",
+                    name=partner.name,
+                    used=round(used / 1024 / 1024, 1),
+                    limit=storage_limit // 1024 // 1024,
+                )
+            elif not portal and company in full_plans:
+                messages[partner.id] = limit_message(self.env, "plan", limit=company.serene_portal_limit)
+        return messages
+
+    def _serene_check_item_limits(self, adding):
+        """Raise when adding ``adding`` ({partner id: count}) items would cross a usage limit.
+
+        Call with the clients' portals locked (``serene.client.portal._lock_rows``), so that concurrent adds queue.
+        """
+        messages = self._serene_limit_messages(adding=adding)
+        if messages:
+            raise UserError("\n".join(messages.values()))
+
+    # ------------------------------------------------------------------
+    # The client's portal: created on demand, within the practice's plan
+    # ------------------------------------------------------------------
+
+    def _serene_get_or_create_portals(self):
+        """The portals of these clients, created (within the practice's plan) where missing."""
+        # sudo: res.partner - a portal may exist that the caller cannot read yet
+        missing = self.filtered(lambda p: not p.sudo().client_portal_id)
+        if missing:
+            companies = {partner: partner._serene_client_company() for partner in missing}
+            for company in set(companies.values()):
+                company._serene_check_portal_plan(sum(1 for c in companies.values() if c == company))
+            self.env["serene.client.portal"].create(
+                [{"partner_id": partner.id, "company_id": companies[partner].id} for partner in missing]
+            )
+        # sudo: res.partner - read the link, then hand back records under the caller's rights
+        return self.sudo().client_portal_id.with_env(self.env)
+
+    def _serene_create_portals_for_new_clients(self):
+        """Practices that ask for it ("create portals proactively") give each new client a portal
+        at once. Over the plan, the client is still saved and a note says why no portal came."""
+        # sudo: res.partner / serene.client.portal - the practice's setting creates the portal,
+        # whoever saved the client
+        clients = self.sudo().filtered(
+            lambda p: (
+                p.is_client and not p.serene_portal_ids and (p.company_id or self.env.company).serene_portal_auto_create
+            )
+        )
+        if not clients:
+            return
+        try:
+            with self.env.cr.savepoint():
+                clients._serene_get_or_create_portals()
+        except UserError as error:
+            for client in clients:
+                client.message_post(
+                    body=_("No client portal was created: %(reason)s", reason=error.args[0]),
+                    subtype_xmlid="mail.mt_note",
+                )

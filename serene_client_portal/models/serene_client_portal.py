@@ -3,30 +3,31 @@ from datetime import datetime, timedelta
 from babel.dates import format_timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
 from odoo.tools.misc import babel_locale_parse
 from odoo.tools.translate import LazyGettext
 
 from odoo.addons.base.models.res_users import check_identity
 
+from .res_company import limit_message
 from .serene_portal_item import TODO_TYPES
 
 ACTIVITY_WINDOW_DAYS = 7
 PRACTICE_USER = "serene_client_portal.group_practice_user"
 PRACTICE_MANAGER = "serene_client_portal.group_practice_manager"
-ACCESS_LEVELS = [("none", "None"), ("team", "Care Team"), ("owner", "Note Owner"), ("manager", "Manager")]
-# The levels that manage a client's portal (add and remove items, links); the care team reads.
-MANAGE_LEVELS = ("owner", "manager")
 # Item types the client reads (Shared with you); those they act on are TODO_TYPES (To do, then Completed).
 SHARED_TYPES = ("resource", "link", "instructions")
 # To-do notifications sent per transaction by _cron_notify_note_owners.
 NOTIFY_BATCH = 50
+# Portals reminded per transaction by _cron_send_reminders.
+REMINDER_BATCH = 200
 
 
 class SereneClientPortal(models.Model):
-    """A client's portal, and the one owner of its rules: who may do what with it, the usage
-    limits, its access links and what the note owner is told."""
+    """A client's portal and its own rules: its storage, access links, reminders and what the
+    note owner is told. Who may manage a client's portal and the client's limits are rules on
+    the contact (res.partner); the number of portals the plan allows, on the practice (res.company)."""
 
     _name = "serene.client.portal"
     _description = "Client Portal"
@@ -100,7 +101,7 @@ class SereneClientPortal(models.Model):
     def _compute_pending_item_count(self):
         counts = dict(
             self.env["serene.portal.item"]._read_group(
-                [("portal_id", "in", self.ids), ("item_type", "in", TODO_TYPES), ("state", "!=", "completed")],
+                [("portal_id", "in", self.ids), *self.env["serene.portal.item"]._pending_domain()],
                 ["portal_id"],
                 ["__count"],
             )
@@ -157,143 +158,9 @@ class SereneClientPortal(models.Model):
         return self.partner_id.action_client_portal_view()
 
     # ------------------------------------------------------------------
-    # Who may do what
+    # Usage limits: upload storage per portal (the client's limits are on res.partner, the
+    # practice's plan on res.company)
     # ------------------------------------------------------------------
-
-    @api.model
-    def _get_access_levels(self, partners):
-        """{partner id: 'manager', 'owner', 'team' or 'none'}: what the current user may do with
-        each client's portal. The record rules enforce the same levels on every model."""
-        user = self.env.user
-        if user.has_group(PRACTICE_MANAGER):
-            # A practice manager manages the clients of their own companies only.
-            companies = self.env.companies
-            return {
-                partner.id: "manager" if self._get_client_company(partner) in companies else "none"
-                for partner in partners
-            }
-        if not user.has_group(PRACTICE_USER):
-            return dict.fromkeys(partners.ids, "none")
-        # sudo: res.partner - one query for the clients whose care team the user is in
-        team = set(
-            self.env["res.partner"].sudo()._search([("id", "in", partners.ids), ("care_team_user_ids", "in", user.ids)])
-        )
-        return {
-            partner.id: "owner" if partner.note_owner_id == user else "team" if partner.id in team else "none"
-            for partner in partners
-        }
-
-    @api.model
-    def _check_contact_details_write(self, partners):
-        """Email, phone and date of birth decide who receives a client's links and codes and who
-        passes the identity check, and the emergency contact is theirs alone: on a client, only the
-        note owner or a manager of their practice changes them (any practitioner while the client
-        has no note owner)."""
-        # sudo: res.partner - whether a contact is a client, whoever asks
-        clients = partners.sudo()._filter_clients()
-        if not clients:
-            return
-        if self.env.user.has_group(PRACTICE_MANAGER):
-            self._check_access_level(clients, need="owner")
-            return
-        practitioner = self.env.user.has_group(PRACTICE_USER)
-        for client in clients:
-            owner = client.note_owner_id
-            if not (owner == self.env.user or (practitioner and not owner)):
-                raise AccessError(
-                    _(
-                        "Only the note owner of %(name)s or a practice manager can change the client's email, "
-                        "phone, date of birth or emergency contact.",
-                        name=client.name,
-                    )
-                )
-
-    @api.model
-    def _on_contact_details_changed(self, partners, field_names, revoke_links=True):
-        """A client's guarded details changed: recorded in the audit trail (the fields, never the
-        values); when they route links (``revoke_links``), every live link is revoked, so that
-        nobody keeps a way in through the old address."""
-        # sudo: res.partner - the portal of the client, whoever changed the details
-        portals = partners.sudo().client_portal_id
-        if not portals:
-            return
-        labels = ", ".join(sorted(self.env["res.partner"]._fields[name].string for name in field_names))
-        self.env["serene.portal.activity"]._log(portals, "contact_changed", detail=labels)
-        if not revoke_links:
-            return
-        # sudo: serene.portal.link - revoking is part of the change, whoever made it
-        portals.sudo().link_ids.filtered(lambda link: link._get_state() == "valid").action_revoke()
-
-    @api.model
-    def _check_clients_deletable(self, partners):
-        """Raise unless ``partners`` may be deleted: practitioners archive clients instead, and a
-        client whose portal has an audit trail is archived by everyone, managers included."""
-        clients = partners._filter_clients()
-        if clients and not self.env.su and not self.env.user.has_group(PRACTICE_MANAGER):
-            raise UserError(
-                _("Clients are archived, not deleted: %(names)s.", names=", ".join(clients.mapped("display_name")))
-            )
-        # sudo: res.partner - the portal exists whoever may read it
-        with_portal = partners.sudo().filtered("serene_portal_ids")
-        if with_portal:
-            raise UserError(
-                _(
-                    "%(names)s have a client portal whose audit trail the practice keeps: archive them instead.",
-                    names=", ".join(with_portal.mapped("display_name")),
-                )
-            )
-
-    @api.model
-    def _check_access_level(self, partners, need="owner"):
-        """Raise unless the current user may ``need`` ('read' or 'owner') the portal of each client."""
-        levels = self._get_access_levels(partners)
-        for partner in partners:
-            level = levels[partner.id]
-            if level == "none" or (need == "owner" and level not in MANAGE_LEVELS):
-                raise AccessError(
-                    _(
-                        "You are not allowed to manage the client portal of %(name)s: "
-                        "only the client's note owner or a practice manager can.",
-                        name=partner.name,
-                    )
-                )
-
-    # ------------------------------------------------------------------
-    # Usage limits: the practice's plan, items and upload storage per client
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _limit_message(self, kind, **values):
-        """The words for each usage limit: staff see the first three, clients the last."""
-        if kind == "plan":
-            return _(
-                "Usage limit exceeded: your practice's plan allows %(limit)s active client portals.",
-                **values,
-            )
-        if kind == "items":
-            return _(
-                "Usage limit exceeded: %(name)s already has %(count)s active portal items "
-                "(limit %(limit)s). Remove items or raise the limit to add more.",
-                **values,
-            )
-        if kind == "storage":
-            return _("Usage limit exceeded: %(name)s's uploads use %(used)s MB of the %(limit)s MB allowed.", **values)
-        return _("There is no room left for these files in your portal. Please contact your practice.")
-
-    @api.model
-    def _get_client_company(self, partner):
-        """The practice a client belongs to: their portal's, else their contact's, else the current one."""
-        # sudo: res.partner / serene.client.portal - the client's company, whoever asks
-        partner_sudo = partner.sudo()
-        return partner_sudo.client_portal_id.company_id or partner_sudo.company_id or self.env.company
-
-    @api.model
-    def _get_client_limits(self, partner):
-        """Effective (item limit, storage limit in bytes) of a client: their own or the company's; 0 is none."""
-        company = self._get_client_company(partner)
-        items = partner.portal_item_limit or company.serene_portal_item_limit
-        storage_mb = partner.portal_storage_limit_mb or company.serene_portal_storage_limit_mb
-        return items, storage_mb * 1024 * 1024
 
     def _get_storage_used(self):
         """{portal id: bytes uploaded by the client}, removed requests included."""
@@ -328,75 +195,15 @@ class SereneClientPortal(models.Model):
         )
         return {portal_id: (count, used) for portal_id, count, used in self.env.cr.fetchall()}
 
-    @api.model
-    def _get_limit_messages(self, partners, adding=None):
-        """{partner id: why no more items fit} for the clients over a limit, in two queries at most.
-
-        ``adding`` ({partner id: count}) asks whether that many more items would fit; by default one.
-        """
-        adding = adding or {}
-        # sudo: usage counts everything the client has, whoever looks
-        partners = partners.sudo()
-        usage = partners.client_portal_id._get_usage()
-        # The plan's portal count matters only to clients without a portal yet.
-        companies = (
-            self.env["res.company"]
-            .union(*(self._get_client_company(partner) for partner in partners if not partner.client_portal_id))
-            .filtered("serene_portal_limit")
-        )
-        portal_counts = (
-            {
-                company.id: count
-                # sudo: the plan counts every portal of the practice
-                for company, count in self.sudo()._read_group(
-                    [("company_id", "in", companies.ids)], ["company_id"], ["__count"]
-                )
-            }
-            if companies
-            else {}
-        )
-        messages = {}
-        for partner in partners:
-            portal = partner.client_portal_id
-            item_limit, storage_limit = self._get_client_limits(partner)
-            company = self._get_client_company(partner)
-            count, used = usage.get(portal.id, (0, 0))
-            if item_limit and count + adding.get(partner.id, 1) > item_limit:
-                messages[partner.id] = self._limit_message("items", name=partner.name, count=count, limit=item_limit)
-            elif storage_limit and used >= storage_limit:
-                messages[partner.id] = self._limit_message(
-                    "storage",
-                    name=partner.name,
-                    used=round(used / 1024 / 1024, 1),
-                    limit=storage_limit // 1024 // 1024,
-                )
-            elif (
-                not portal
-                and company.serene_portal_limit
-                and portal_counts.get(company.id, 0) >= company.serene_portal_limit
-            ):
-                messages[partner.id] = self._limit_message("plan", limit=company.serene_portal_limit)
-        return messages
-
-    @api.model
-    def _check_item_limits(self, partners, adding):
-        """Raise when adding ``adding`` ({partner id: count}) items would cross a usage limit.
-
-        Call with the clients' portals locked (``_lock_rows``), so that concurrent adds queue.
-        """
-        messages = self._get_limit_messages(partners, adding=adding)
-        if messages:
-            raise UserError("\n".join(messages.values()))
-
     def _check_storage_room(self, adding_bytes):
         """Raise, in the client's words, when ``adding_bytes`` more would cross the storage limit."""
         self.ensure_one()
-        _items, storage_limit = self._get_client_limits(self.partner_id)
+        _items, storage_limit = self.partner_id._serene_client_limits()
         if not storage_limit:
             return
         self._lock_rows("serene_client_portal", self.ids)
         if self._get_storage_used().get(self.id, 0) + adding_bytes > storage_limit:
-            raise UserError(self._limit_message("storage_client"))
+            raise UserError(limit_message(self.env, "storage_client"))
 
     def _get_upload_max_bytes(self):
         """The largest file a client may upload."""
@@ -414,48 +221,62 @@ class SereneClientPortal(models.Model):
                 SQL("UPDATE %s SET write_date = write_date WHERE id IN %s", SQL.identifier(table), tuple(ids))
             )
 
-    @api.model
-    def _get_or_create_for_partners(self, partners):
-        """The portals of ``partners``, created (within the practice plan) where missing."""
-        # sudo: res.partner - a portal may exist that the caller cannot read yet
-        missing = partners.filtered(lambda p: not p.sudo().client_portal_id)
-        if missing:
-            companies = {partner: self._get_client_company(partner) for partner in missing}
-            for company in set(companies.values()):
-                if company.serene_portal_limit:
-                    # Two requests cannot both take the last portal the plan allows.
-                    self._lock_rows("res_company", company.ids)
-                    # sudo: the plan counts every portal of the practice
-                    active = self.sudo().search_count([("company_id", "=", company.id)])
-                    wanted = sum(1 for c in companies.values() if c == company)
-                    if active + wanted > company.serene_portal_limit:
-                        raise UserError(self._limit_message("plan", limit=company.serene_portal_limit))
-            self.create([{"partner_id": partner.id, "company_id": companies[partner].id} for partner in missing])
-        # sudo: res.partner - read the link, then hand back records under the caller's rights
-        return partners.sudo().client_portal_id.with_env(self.env)
+    # ------------------------------------------------------------------
+    # Reminders: one message per client per run for what is still to do
+    # ------------------------------------------------------------------
 
     @api.model
-    def _create_for_new_clients(self, partners):
-        """Practices that ask for it ("create portals proactively") give each new client a portal
-        at once. Over the plan, the client is still saved and a note says why no portal came."""
-        # sudo: res.partner / serene.client.portal - the practice's setting creates the portal,
-        # whoever saved the client
-        clients = partners.sudo().filtered(
-            lambda p: (
-                p.is_client and not p.serene_portal_ids and (p.company_id or self.env.company).serene_portal_auto_create
+    def _cron_send_reminders(self):
+        """Remind clients of pending forms and document requests, in batches of clients. Each
+        batch queues its messages and marks its items in one transaction: a run that is stopped
+        and started again reminds nobody twice. Odoo is told how many clients are due, so a run
+        out of time is followed at once by another, not an hour later."""
+        Cron = self.env["ir.cron"]
+        due = self._get_portals_to_remind()
+        Cron._commit_progress(remaining=len(due))
+        for start in range(0, len(due), REMINDER_BATCH):
+            portals = due[start : start + REMINDER_BATCH]
+            portals._send_reminders()
+            if Cron._commit_progress(len(portals)) <= 0:
+                return
+
+    @api.model
+    def _get_portals_to_remind(self):
+        """Portals with an item due for a reminder: N days after it was assigned (or last
+        reminded), or before the client's next appointment, at most K times an item."""
+        items = self.env["serene.portal.item"].sudo()._get_items_to_remind()
+        return items.portal_id.sorted("id")
+
+    def _send_reminders(self, items=None):
+        """One reminder per portal for its due items (or ``items``), by email and, when the
+        practice enables it, SMS; never to a client who opted out of both. The portals' emails
+        are queued together, their items marked in one statement."""
+        Item = self.env["serene.portal.item"].sudo()
+        due = (items or Item._get_items_to_remind(portals=self)).grouped("portal_id")
+        portals = self.filtered(lambda portal: portal in due)
+        if not portals:
+            return
+        pending = Item.search([("portal_id", "in", portals.ids), *Item._pending_domain()])
+        outcomes = portals._send_access_links(items=pending, reminder=True)
+        reminded = portals.filtered(lambda portal: outcomes[portal.id]["sent_to"])
+        if not reminded:
+            return
+        reminded_items = Item.concat(*(due[portal] for portal in reminded))
+        Item.flush_model(["reminder_count", "last_reminded_at"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE serene_portal_item SET reminder_count = COALESCE(reminder_count, 0) + 1,"
+                " last_reminded_at = %s WHERE id IN %s",
+                fields.Datetime.now(),
+                tuple(reminded_items.ids),
             )
         )
-        if not clients:
-            return
-        try:
-            with self.env.cr.savepoint():
-                self.sudo()._get_or_create_for_partners(clients)
-        except UserError as error:
-            for client in clients:
-                client.message_post(
-                    body=_("No client portal was created: %(reason)s", reason=error.args[0]),
-                    subtype_xmlid="mail.mt_note",
-                )
+        reminded_items.invalidate_recordset(["reminder_count", "last_reminded_at"])
+        # The log says how many items each client was reminded of: one row per portal.
+        pending_by_portal = pending.grouped("portal_id")
+        actor = "system" if self.env.su else "staff"
+        for count, group in reminded.grouped(lambda portal: len(pending_by_portal.get(portal, Item))).items():
+            self.env["serene.portal.activity"]._log(group, "reminder_sent", actor=actor, detail=str(count))
 
     # ------------------------------------------------------------------
     # Access links and the messages that carry them
@@ -791,7 +612,7 @@ class SereneClientPortal(models.Model):
         items = self.env["serene.portal.item"].search_fetch([("portal_id", "=", self.id)])
         items.attachment_ids.fetch(["name"])  # not the files' indexed text
         items.mapped("accepted_kind_ids").mapped("extensions")
-        todo = items.filtered(lambda i: i.item_type in TODO_TYPES and i.state != "completed")
+        todo = items.filtered_domain(items._pending_domain())
         shared = items.filtered(lambda i: i.item_type in SHARED_TYPES)
         completed = items.filtered(lambda i: i.item_type in TODO_TYPES and i.state == "completed")
         # A packet's pending items under its name, with its progress ("3 of 5 done").

@@ -1,6 +1,7 @@
 import base64
 import binascii
 import logging
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
@@ -127,8 +128,26 @@ class SerenePortalItem(models.Model):
     # counts them; the note owner's to-do is raised by a scheduled action woken at commit
     # (_raise_review_todos), one for the files sent in the meantime.
     review_pending_files = fields.Integer(readonly=True, copy=False)
+    # Reminders sent for this item (serene.client.portal._send_reminders).
+    reminder_count = fields.Integer(readonly=True, copy=False)
+    last_reminded_at = fields.Datetime(readonly=True, copy=False)
+    reminder_display = fields.Char(string="Reminders", compute="_compute_reminder_display")
 
     _review_pending_idx = models.Index("(id) WHERE review_pending_files > 0")
+
+    @api.depends("reminder_count", "last_reminded_at")
+    def _compute_reminder_display(self):
+        portal = self.env["serene.client.portal"]
+        for item in self:
+            item.reminder_display = (
+                _(
+                    "reminded %(count)s× · last %(ago)s",
+                    count=item.reminder_count,
+                    ago=portal._time_ago(item.last_reminded_at),
+                )
+                if item.reminder_count and item.last_reminded_at
+                else False
+            )
 
     @api.constrains("item_type", "survey_id", "url", "accepted_kind_ids")
     def _check_type_fields(self):
@@ -174,7 +193,7 @@ class SerenePortalItem(models.Model):
         partners = Partner.browse({vals["partner_id"] for vals in vals_list if vals.get("partner_id")})
         # sudo: serene.client.portal - the client of a portal given by id, whatever the caller reads
         partners |= Portal.browse({vals["portal_id"] for vals in vals_list if vals.get("portal_id")}).sudo().partner_id
-        portals = Portal._get_or_create_for_partners(partners)
+        portals = partners._serene_get_or_create_portals()
         # Serialize adds per portal: two concurrent requests at limit - 1 end with one accepted.
         Portal._lock_rows("serene_client_portal", portals.ids)
         # sudo: serene.client.portal - the caller may create on a portal without reading its client
@@ -185,7 +204,7 @@ class SerenePortalItem(models.Model):
             partner_id = vals.pop("partner_id", None) or partner_of[vals["portal_id"]]
             vals["portal_id"] = portal_of[partner_id]
             adding[partner_id] = adding.get(partner_id, 0) + 1
-        Portal._check_item_limits(partners, adding)
+        partners._serene_check_item_limits(adding)
         items = super().create(vals_list)
         items._link_own_attachments()
         self.env["serene.portal.activity"]._log(items.portal_id, "item_added", items=items)
@@ -233,10 +252,18 @@ class SerenePortalItem(models.Model):
     def action_mark_received(self):
         """Staff have every file they asked for: the request closes on the client's portal."""
         self.check_access("write")
-        self.env["serene.client.portal"]._check_access_level(self.partner_id, need="owner")
+        self.partner_id._serene_check_access_level(need="owner")
         requests = self.filtered(lambda item: item.item_type == "document_request")
         done = requests._mark_completed()
         self.env["serene.portal.activity"]._log(done.portal_id, "request_closed", items=done)
+        return True
+
+    def action_send_reminder(self):
+        """Remind the client now of everything still to do in their portal."""
+        self.check_access("write")
+        for portal in self.portal_id:
+            # sudo: the reminder marks the items, system fields
+            portal.sudo()._send_reminders(items=self.sudo().filtered(lambda item, p=portal: item.portal_id == p))
         return True
 
     def action_open_record(self):
@@ -280,6 +307,48 @@ class SerenePortalItem(models.Model):
     def _notify_client(self):
         """One notification per client for a batch of items, queued with the transaction."""
         self.portal_id._send_access_links(items=self)
+
+    @api.model
+    def _get_items_to_remind(self, portals=None):
+        """Pending forms and requests due for a reminder, per their company's settings."""
+        now = fields.Datetime.now()
+        items = self.browse()
+        for company in self.env["res.company"].search([("serene_reminder_max", ">", 0)]):
+            after = now - timedelta(days=company.serene_reminder_after_days or 3)
+            base = [
+                ("company_id", "=", company.id),
+                *self._pending_domain(),
+                ("reminder_count", "<", company.serene_reminder_max),
+                # A discharged client's (archived) portal sends nothing.
+                ("portal_id.active", "=", True),
+            ]
+            if portals is not None:
+                base.append(("portal_id", "in", portals.ids))
+            items |= self.search(
+                [
+                    *base,
+                    ("assigned_at", "<=", after),
+                    "|",
+                    ("last_reminded_at", "=", False),
+                    ("last_reminded_at", "<=", after),
+                ]
+            )
+            hours = company.serene_reminder_before_hours
+            if hours:
+                soon = self.env["calendar.event"].search(
+                    [("start", ">", now), ("start", "<=", now + timedelta(hours=hours))]
+                )
+                if soon:
+                    items |= self.search(
+                        [
+                            *base,
+                            ("partner_id", "in", soon.partner_ids.ids),
+                            "|",
+                            ("last_reminded_at", "=", False),
+                            ("last_reminded_at", "<=", now - timedelta(hours=hours)),
+                        ]
+                    )
+        return items
 
     # ------------------------------------------------------------------
     # What the client does in the portal (on a sudo'd item of their portal)

@@ -52,7 +52,7 @@ class ReportSereneClientPortalReportAccessLetter(models.AbstractModel):
         Portal = self.env["serene.client.portal"]
         portals = Portal.browse(docids)
         portals.check_access("read")
-        Portal._check_access_level(portals.partner_id, need="owner")
+        portals.partner_id._serene_check_access_level(need="owner")
         # Minting revokes the oldest live link: only through the web client's download, a POST
         # with a CSRF token, never through a GET that another site could make the browser send.
         if request and request.httprequest.method != "POST":

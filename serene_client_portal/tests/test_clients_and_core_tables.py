@@ -83,4 +83,4 @@ class TestCoreTables(SereneTransactionCase):
         link = self.env["serene.portal.link"]._find_valid(key)
         self.assertTrue(link)
         self.assertFalse(link._identity_check_required(), "no identity check unless the practice asks for one")
-        self.assertFalse(self.env["serene.client.portal"]._get_limit_messages(contact))
+        self.assertFalse(contact._serene_limit_messages())

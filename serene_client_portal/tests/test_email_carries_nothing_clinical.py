@@ -74,9 +74,7 @@ class TestEmailCarriesNothingClinical(SereneCase, TransactionCase):
         self.assertTrue(any(self.user_owner.partner_id in m.recipient_ids for m in owner_mails), "Odoo's own email")
 
     def test_a_consent_signature_assignment_email_names_nothing(self):
-        portal = self.client.client_portal_id or self.env["serene.client.portal"]._get_or_create_for_partners(
-            self.client
-        )
+        portal = self.client.client_portal_id or self.client._serene_get_or_create_portals()
         Mail = self.env["mail.mail"].sudo()
         last = Mail.search([], order="id desc", limit=1).id or 0
         portal.with_user(self.user_team)._notify_note_owner(
@@ -90,9 +88,7 @@ class TestEmailCarriesNothingClinical(SereneCase, TransactionCase):
 
     def test_a_failed_delivery_todo_email_names_nothing(self):
         """The to-do about a client's email that could not be sent names the client in Odoo only."""
-        portal = self.client.client_portal_id or self.env["serene.client.portal"]._get_or_create_for_partners(
-            self.client
-        )
+        portal = self.client.client_portal_id or self.client._serene_get_or_create_portals()
         Mail = self.env["mail.mail"].sudo()
         last = Mail.search([], order="id desc", limit=1).id or 0
         portal._notify_note_owner("Portal email to Client Carla could not be sent", note="550 No such user")
@@ -113,9 +109,7 @@ class TestEmailCarriesNothingClinical(SereneCase, TransactionCase):
     def test_digests_name_no_client(self):
         monday = datetime(2026, 11, 30, 8, 0)
         self.user_owner.write({"tz": "UTC", "serene_digest_daily": True, "serene_digest_weekly": True})
-        portal = self.client.client_portal_id or self.env["serene.client.portal"]._get_or_create_for_partners(
-            self.client
-        )
+        portal = self.client.client_portal_id or self.client._serene_get_or_create_portals()
         with freeze_time(monday - timedelta(days=1)):
             self.env["serene.portal.activity"]._log(portal, "form_completed", actor="client")
         self.env["calendar.event"].create(

@@ -86,7 +86,6 @@ class TestIdentityCheckFallback(MockEmail, SereneCase, HttpCase):
 
     def test_settings_say_how_many_clients_have_no_birthdate(self):
         Partner = self.env["res.partner"]
-        Portal = self.env["serene.client.portal"]
 
         def counts():
             settings = self.env["res.config.settings"].with_user(self.env.ref("base.user_admin")).create({})
@@ -97,7 +96,7 @@ class TestIdentityCheckFallback(MockEmail, SereneCase, HttpCase):
         nothing = Partner.create({"name": "Nothing Ned", "is_client": True})
         dated = Partner.create({"name": "Dated Dora", "is_client": True, "email": "dora@example.com"})
         dated.serene_birthdate = "1980-01-01"
-        Portal.sudo()._get_or_create_for_partners(without | nothing | dated)
+        (without | nothing | dated).sudo()._serene_get_or_create_portals()
         self.assertEqual(counts(), (before[0] + 2, before[1] + 1))
         arch = self.env["res.config.settings"].with_user(self.env.ref("base.user_admin")).get_view()["arch"]
         self.assertIn('name="serene_clients_without_birthdate"', arch, "shown in Settings")

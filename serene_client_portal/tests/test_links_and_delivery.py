@@ -155,7 +155,7 @@ class TestRequestedLinks(MockEmail, SereneTransactionCase):
                 for n in range(6)
             ]
         )
-        portals = self.env["serene.client.portal"].sudo()._get_or_create_for_partners(shared)
+        portals = shared.sudo()._serene_get_or_create_portals()
         self._answer("Family@Example.com")
         answered = portals.filtered(self._portal_mails)
         self.assertEqual(answered, portals.sorted("id", reverse=True)[:5], "the five newest portals")

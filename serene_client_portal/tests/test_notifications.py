@@ -66,7 +66,7 @@ class TestDeliveryStaffCanSee(MockEmail, SereneTransactionCase):
 
     def test_a_code_that_could_not_go_out_in_time_shows_failed(self):
         self.company.serene_portal_verify_code = "email"
-        portal = self.env["serene.client.portal"]._get_or_create_for_partners(self.client)
+        portal = self.client._serene_get_or_create_portals()
         key = portal._new_access_url().rsplit("/", 1)[1]
         self.env["serene.portal.link"]._find_valid(key)._send_identity_code()
         notification = portal.sudo().notification_ids.filtered(lambda n: n.kind == "code")
@@ -102,7 +102,7 @@ class TestDeliveryStaffCanSee(MockEmail, SereneTransactionCase):
 class TestBookingEmailsCarryThePortal(MockEmail, SereneTransactionCase):
     def setUp(self):
         super().setUp()
-        self.env["serene.client.portal"]._get_or_create_for_partners(self.client)
+        self.client._serene_get_or_create_portals()
         self.other = self.env["res.partner"].create({"name": "Partner Pat", "email": "pat@example.com"})
 
     def _book(self):

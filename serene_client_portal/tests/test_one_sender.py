@@ -38,7 +38,7 @@ class TestOneSender(MockEmail, SereneTransactionCase):
 
     def setUp(self):
         super().setUp()
-        self.portal = self.env["serene.client.portal"]._get_or_create_for_partners(self.client)
+        self.portal = self.client._serene_get_or_create_portals()
 
     def _queued(self, row):
         """The queue rows (emails, text messages) of a delivery row."""

@@ -71,7 +71,7 @@ class SerenePortalAddItem(models.TransientModel):
 
     def action_add(self):
         self.ensure_one()
-        self.env["serene.client.portal"]._check_access_level(self.partner_id, need="owner")
+        self.partner_id._serene_check_access_level(need="owner")
         vals_list = self._prepare_item_vals()
         if not vals_list:
             raise UserError(_("Pick at least one packet, form, file, request, link or instructions to add."))
