@@ -210,7 +210,7 @@ class SereneClientPortal(models.Model):
         if not revoke_links:
             return
         # sudo: serene.portal.link - revoking is part of the change, whoever made it
-        portals.sudo().link_ids.filtered(lambda link: link._get_state() == "valid").action_revoke()
+        portals.sudo().link_ids._filter_live().action_revoke()
 
     @api.model
     def _check_clients_deletable(self, partners):
