@@ -319,16 +319,7 @@ class ClientPortal(http.Controller):
         if send_code:
             message = link_sudo._send_identity_code()
             return self._verify_page(portal_sudo, link_sudo, portal_key, info=message, kept_birthdate=birthdate or "")
-        # sudo: the throttle counts the identity checks of anonymous visitors
-        Throttle = request.env["serene.portal.throttle"].sudo()
-        address = self._client_address()
-        # Failed checks count per address too: a fresh link does not buy more guesses.
-        if not Throttle._take("verify", address):
-            passed, message = False, link_sudo._locked_message()
-        else:
-            passed, message = link_sudo._check_identity(birthdate=birthdate, code=code)
-            if passed:
-                Throttle._give_back("verify", address)
+        passed, message = link_sudo._check_identity_counted(self._client_address(), birthdate=birthdate, code=code)
         if not passed:
             return self._verify_page(
                 portal_sudo,
@@ -366,10 +357,7 @@ class ClientPortal(http.Controller):
     def portal_request_link(self, email=None, **kw):
         """Email a fresh link to the address on file; the answer never says whether it matched,
         nor takes longer when it did: the request is queued, and sent by a scheduled action."""
-        # sudo: the throttle counts the requests of anonymous visitors
-        Throttle = request.env["serene.portal.throttle"].sudo()
-        if Throttle._take("link_ip", self._client_address()):
-            request.env["serene.portal.link.request"]._queue(email or "")
+        request.env["serene.portal.link.request"]._queue(email or "", self._client_address())
         return self._render("serene_client_portal.portal_invalid_link", {"link_requested": True})
 
     # ------------------------------------------------------------------

@@ -660,7 +660,7 @@ class ResPartner(models.Model):
         if not revoke_links:
             return
         # sudo: serene.portal.link - revoking is part of the change, whoever made it
-        portals.sudo().link_ids.filtered(lambda link: link._get_state() == "valid").action_revoke()
+        portals.sudo().link_ids._filter_live().action_revoke()
 
     def _serene_check_deletable(self):
         """Raise unless these contacts may be deleted: practitioners archive clients instead, and a

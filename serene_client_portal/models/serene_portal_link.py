@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL
+from odoo.fields import Domain
 from odoo.tools.translate import LazyTranslate
 
 _lt = LazyTranslate(__name__)
@@ -65,25 +65,44 @@ class SerenePortalLink(models.Model):
     code_hash = fields.Char(readonly=True, copy=False, groups="base.group_system")
     code_expires_at = fields.Datetime(readonly=True, copy=False)
     state = fields.Selection(
-        [("valid", "Valid"), ("expired", "Expired"), ("revoked", "Revoked")],
+        [("valid", "Valid"), ("expired", "Expired"), ("revoked", "Revoked"), ("archived", "Portal Archived")],
         compute="_compute_state",
     )
 
     _key_hash_unique = models.Constraint("UNIQUE(key_hash)", "Access link keys are unique.")
 
-    @api.depends("expires_at", "revoked_at")
+    @api.depends("expires_at", "revoked_at", "portal_id.active")
     def _compute_state(self):
         for link in self:
             link.state = link._get_state()
 
+    @api.model
+    def _valid_domain(self):
+        """The one rule of a valid link, now: not revoked, not expired, its portal not archived.
+        The key lookup's SQL is built from it; ``_get_state`` says the same of one link."""
+        now = fields.Datetime.now()
+        return (
+            Domain("revoked_at", "=", False)
+            & (Domain("expires_at", "=", False) | Domain("expires_at", ">", now))
+            & Domain("portal_id.active", "=", True)
+        )
+
     def _get_state(self):
-        """'valid', 'expired' or 'revoked', now: the one rule of a link's validity."""
+        """'revoked', 'expired', 'archived' (its portal) or 'valid', now: ``_valid_domain`` for
+        one link, with the reason when it is not valid."""
         self.ensure_one()
         if self.revoked_at:
             return "revoked"
         if self.expires_at and self.expires_at <= fields.Datetime.now():
             return "expired"
+        if not self.portal_id.active:
+            return "archived"
         return "valid"
+
+    def _filter_live(self):
+        """The links neither revoked nor expired, whether or not their portal is archived: the
+        ones that would open it (again) and that a revocation or the cap on live links acts on."""
+        return self.filtered(lambda link: link._get_state() in ("valid", "archived"))
 
     def action_revoke(self):
         self.check_access("write")
@@ -115,74 +134,37 @@ class SerenePortalLink(models.Model):
         cap = portal.company_id.serene_portal_max_live_links
         if cap:
             # sudo: the links of the portal, whoever asked for the new one
-            live = (
-                portal.sudo().link_ids.filtered(lambda other: other._get_state() == "valid").sorted("id", reverse=True)
-            )
+            live = portal.sudo().link_ids._filter_live().sorted("id", reverse=True)
             live[cap:].action_revoke()
         return key
 
     @api.model
-    def _find_valid(self, key):
-        """The valid link whose key is ``key`` (sudo), or an empty recordset.
-
-        The lookup goes by the hash's index; the final comparison is constant-time.
-        """
-        # sudo: callers work on the sudo'd link of a valid key; an empty one otherwise
-        if not key or len(key) > 128:
-            return self.sudo().browse()
-        digest = hash_key(key)
-        # sudo: the visitor is anonymous; only the key's hash finds the link
-        link_sudo = self.sudo().search([("key_hash", "=", digest)], limit=1)
-        if (
-            not link_sudo
-            or not hmac.compare_digest(link_sudo.key_hash, digest)
-            or link_sudo._get_state() != "valid"
-            or not link_sudo.portal_id.active
-        ):
-            return self.sudo().browse()
-        return link_sudo
-
-    @api.model
     def _find_valid_counted(self, key, address):
-        """``(allowed, link_sudo)``: ``_find_valid`` counted as a key lookup from ``address`` (an
-        IPv4 address or IPv6 /64), and refused once the address used up its failed lookups.
+        """``(allowed, link_sudo)``: the valid link whose key is ``key`` (an empty recordset when
+        none), counted as a key lookup from ``address`` (an IPv4 address or IPv6 /64) and refused
+        once the address used up its failed lookups.
 
-        A good key is not counted: it costs one read in the request's transaction
-        (``serene.portal.throttle._check_found``). Unknown, revoked and expired keys are counted
-        alike and take the same path: the lookup and its count in one statement, apart
-        (``_take_unless``)."""
+        The lookup goes by the hash's unique index, under ``_valid_domain``; the final comparison
+        is constant-time. A good key is not counted; unknown, revoked and expired keys are
+        counted alike (``serene.portal.throttle._count_attempt``)."""
+        # sudo: serene.portal.throttle - the key lookups of anonymous visitors are counted
         Throttle = self.env["serene.portal.throttle"].sudo()
-        empty = self.sudo().browse()
+        # sudo: serene.portal.link - the visitor is anonymous; only the key's hash finds the link
+        Link = self.sudo()
         if not key or len(key) > 128:
-            return Throttle._take("key", address), empty
+            allowed, _found = Throttle._count_attempt("key", address)
+            return allowed, Link.browse()
         digest = hash_key(key)
-        # The SQL twin of _find_valid's checks; the recordset's checks below stay the authority.
-        probe = SQL(
-            """
-            SELECT link.id FROM serene_portal_link link
-              JOIN serene_client_portal portal ON portal.id = link.portal_id
-             WHERE link.key_hash = %s AND link.revoked_at IS NULL
-               AND (link.expires_at IS NULL OR link.expires_at > %s) AND portal.active
-            """,
-            digest,
-            fields.Datetime.now(),
-        )
-        # A good key is read in the request's transaction; only a failed lookup is counted, apart.
-        allowed, link_id = Throttle._check_found("key", address, probe)
-        if allowed is None:
-            allowed, link_id = Throttle._take_unless("key", address, probe)
+        probe = Link._search(Domain("key_hash", "=", digest) & Link._valid_domain(), limit=1).select()
+        allowed, link_id = Throttle._count_attempt("key", address, unless=probe)
         if not allowed or not link_id:
-            return allowed, empty
-        # sudo: the visitor is anonymous; only the key's hash found the link
-        link_sudo = self.sudo().browse(link_id)
-        if (
-            hmac.compare_digest(link_sudo.key_hash, digest)
-            and link_sudo._get_state() == "valid"
-            and link_sudo.portal_id.active
-        ):
+            return allowed, Link.browse()
+        link_sudo = Link.browse(link_id)
+        if hmac.compare_digest(link_sudo.key_hash, digest) and link_sudo._get_state() == "valid":
             return True, link_sudo
         # Changed since the statement (revoked or expired this instant): a failed lookup after all.
-        return Throttle._take("key", address), empty
+        allowed, _found = Throttle._count_attempt("key", address)
+        return allowed, Link.browse()
 
     def _opens_answer(self, answer, verified):
         """Whether a visitor who came with this link may take or review ``answer``: the link is
@@ -190,13 +172,7 @@ class SerenePortalLink(models.Model):
         was passed when the practice asks for one."""
         self.ensure_one()
         item = answer.serene_item_id
-        return (
-            self._get_state() == "valid"
-            and self.portal_id.active
-            and item.active
-            and item.portal_id == self.portal_id
-            and verified
-        )
+        return self._get_state() == "valid" and item.active and item.portal_id == self.portal_id and verified
 
     def _visit_is_live(self, verified_at, last_seen_at, now):
         """Whether a visit verified at ``verified_at`` and last seen at ``last_seen_at`` (epoch
@@ -384,6 +360,22 @@ class SerenePortalLink(models.Model):
         return False, _(
             "Those details do not match our records. %(left)s attempt(s) left.", left=MAX_FAILED_CHECKS - failures
         )
+
+    def _check_identity_counted(self, address, birthdate=None, code=None):
+        """``_check_identity`` counted with the failed checks from ``address`` (an IPv4 address
+        or IPv6 /64) as well, so that a fresh link buys no more guesses. Each check takes a slot
+        of the address before it is made, apart from the request, so a parallel burst is counted
+        check by check; a passed check gives its slot back."""
+        self.ensure_one()
+        # sudo: serene.portal.throttle - the identity checks of anonymous visitors are counted
+        Throttle = self.env["serene.portal.throttle"].sudo()
+        allowed, _found = Throttle._count_attempt("verify", address)
+        if not allowed:
+            return False, self._locked_message()
+        passed, message = self._check_identity(birthdate=birthdate, code=code)
+        if passed:
+            Throttle._count_attempt("verify", address, amount=-1)
+        return passed, message
 
     def _compute_display_name(self):
         for link in self:

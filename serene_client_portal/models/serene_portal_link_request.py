@@ -19,13 +19,19 @@ class SerenePortalLinkRequest(models.Model):
     requested_at = fields.Datetime(required=True, default=fields.Datetime.now)
 
     @api.model
-    def _queue(self, email):
+    def _queue(self, email, address):
+        """Queue a request for a fresh link to ``email``, counted per asking ``address`` (an IPv4
+        address or IPv6 /64) and per email address; whether anything was queued."""
+        # sudo: serene.portal.throttle - the requests of anonymous visitors are counted, whoever asks
+        Throttle = self.env["serene.portal.throttle"].sudo()
+        allowed, _found = Throttle._count_attempt("link_ip", address)
+        if not allowed:
+            return False
         email = email_normalize(email or "")
         if not email or len(email) > 254:
             return False
-        # sudo: the throttle counts the requests for one address, whoever asks
-        Throttle = self.env["serene.portal.throttle"].sudo()
-        if not Throttle._take("link_email", hashlib.sha256(email.encode()).hexdigest()):
+        allowed, _found = Throttle._count_attempt("link_email", hashlib.sha256(email.encode()).hexdigest())
+        if not allowed:
             return False
         # sudo: the visitor is anonymous
         self.sudo().create({"email": email})

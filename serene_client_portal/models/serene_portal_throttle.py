@@ -53,59 +53,56 @@ class SerenePortalThrottle(models.Model):
         return int(LIMITS[scope][2].total_seconds() // 60)
 
     @api.model
-    def _take(self, scope, key, amount=1):
-        """Count ``amount`` attempts for (scope, key) and return whether they are allowed: one
-        atomic upsert, committed at once, whatever the request does next."""
-        now = fields.Datetime.now()
-        row_id, count, blocked_until = self._execute_apart(self._count_query(scope, key, now, amount))
-        return self._settle(scope, now, row_id, count, blocked_until)
+    def _count_attempt(self, scope, key, unless=None, amount=1):
+        """Count one attempt for (scope, key): ``(allowed, found)``. The count is one atomic
+        upsert, committed at once in its own transaction, whatever the request does next; an
+        attempt that turned out good is given back with ``amount=-1``.
 
-    @api.model
-    def _take_unless(self, scope, key, probe):
-        """Count one attempt for (scope, key) unless ``probe`` finds what the attempt asked for,
-        in one atomic statement committed at once: ``(allowed, found)``, ``found`` being the id
-        that ``probe`` (an SQL query of one id column) returned, only when allowed.
+        With ``unless`` (an SQL query of at most one id, such as a key lookup), the attempt is
+        counted only when ``unless`` finds nothing, and ``found`` is the id it found, only when
+        allowed. The rule is the one of a count followed by a give-back for a good attempt:
+        every attempt needs a free slot of the window, and only a failed one keeps it; refused
+        while the address is locked out.
 
-        Used for key lookups, so that a good key costs one round trip instead of a take and a
-        give-back. The rule stays the one of ``_take`` followed by a give-back for a good key:
-        every attempt needs a free slot, and only a failed one keeps it. The probe and the count
-        are one statement on the counter's row, which concurrent attempts update one after the
-        other (a concurrent update retries the statement, see ``_execute_apart``). So each
-        attempt is decided on the count left by all the attempts before it, and the same way
-        whether its key was good or not: once the failed lookups of the window are used up, a
-        good key and a random one get the same refusal, and the probe's result is dropped. A
-        parallel burst of random keys therefore gets at most the allowed answers, as before."""
+        A good attempt is read in the request's own transaction, without a write, a lock or a
+        transaction of its own, so that the many clients behind one address do not queue on its
+        counter. A failed one is looked up again and counted in one statement on the counter's
+        row, which concurrent attempts update one after the other (a concurrent update retries
+        the statement, see ``_execute_apart``): each attempt is decided on the count left by all
+        the attempts before it, and the same way whether it was good or not. Once the failed
+        attempts of the window are used up, a good key and a random one get the same refusal and
+        the lookup's result is dropped; a parallel burst of random keys gets at most the allowed
+        answers."""
         now = fields.Datetime.now()
+        if unless is not None:
+            # A good attempt is decided on a read; only a failed one goes on to be counted.
+            decided = self._read_found(scope, key, unless, now)
+            if decided:
+                return decided
         query = SQL(
             """
-            WITH probe AS (%(probe)s LIMIT 1), counted AS (%(count)s)
+            WITH probe AS (%(probe)s), counted AS (%(count)s)
             SELECT counted.id, counted.count, counted.blocked_until, (SELECT id FROM probe) FROM counted
             """,
-            probe=probe,
-            count=self._count_query(scope, key, now, SQL("CASE WHEN EXISTS (SELECT 1 FROM probe) THEN 0 ELSE 1 END")),
+            probe=SQL("SELECT NULL::int4 AS id WHERE FALSE") if unless is None else unless,
+            count=self._count_query(
+                scope, key, now, SQL("CASE WHEN EXISTS (SELECT 1 FROM probe) THEN 0 ELSE %s END", amount)
+            ),
         )
         row_id, count, blocked_until, found = self._execute_apart(query)
-        # A good key's slot is given back in the same statement: decided as if it were taken.
+        # A good attempt's slot is given back in the same statement: decided as if it were taken.
         allowed = self._settle(scope, now, row_id, count + (1 if found else 0), blocked_until)
         return allowed, found if allowed else None
 
     @api.model
-    def _check_found(self, scope, key, probe):
-        """``(allowed, found)`` when ``probe`` finds what the attempt asked for, read in the
-        request's own transaction, without a write; ``(None, None)`` when it finds nothing, and
-        the attempt must then be counted by ``_take_unless``.
-
-        The rule is ``_take_unless``'s for a good key: it needs a free slot of the window, and
-        keeps none; refused while the address is locked out. Only the failed attempts write
-        (one after the other, on the counter's row, apart): a good key costs no write, no lock
-        and no transaction of its own, so the many clients behind one address do not queue on
-        its counter. A parallel burst of random keys is still counted attempt by attempt."""
-        now = fields.Datetime.now()
+    def _read_found(self, scope, key, probe, now):
+        """``(allowed, found)`` when ``probe`` finds what the attempt asked for, decided on the
+        counter as the request's transaction reads it; None when it finds nothing."""
         limit, window, _lockout = LIMITS[scope]
-        self.env.cr.execute(
+        rows = self.env.execute_query(
             SQL(
                 """
-                WITH probe AS (%(probe)s LIMIT 1)
+                WITH probe AS (%(probe)s)
                 SELECT probe.id, counter.window_start, counter.count, counter.blocked_until
                   FROM probe
              LEFT JOIN serene_portal_throttle counter ON counter.scope = %(scope)s AND counter.key = %(key)s
@@ -115,10 +112,9 @@ class SerenePortalThrottle(models.Model):
                 key=key,
             )
         )
-        row = self.env.cr.fetchone()
-        if not row:
-            return None, None
-        found, window_start, count, blocked_until = row
+        if not rows:
+            return None
+        found, window_start, count, blocked_until = rows[0]
         if blocked_until and blocked_until >= now:
             return False, None
         used = count if window_start and window_start >= now - window else 0
@@ -128,8 +124,9 @@ class SerenePortalThrottle(models.Model):
 
     @api.model
     def _count_query(self, scope, key, now, amount):
-        """The atomic upsert counting ``amount`` (a number or an SQL expression) attempts for
-        (scope, key), restarting a window that is over: returns (id, count, blocked_until)."""
+        """The atomic upsert adding ``amount`` (an SQL expression, negative to give attempts
+        back) to the count of (scope, key), restarting a window that is over: returns (id,
+        count, blocked_until)."""
         _limit, window, _lockout = LIMITS[scope]
         over = SQL(
             """serene_portal_throttle.window_start < %(since)s
@@ -140,10 +137,10 @@ class SerenePortalThrottle(models.Model):
         return SQL(
             """
             INSERT INTO serene_portal_throttle (scope, key, window_start, count)
-                 SELECT %(scope)s, %(key)s, %(now)s, %(amount)s
+                 SELECT %(scope)s, %(key)s, %(now)s, GREATEST(%(amount)s, 0)
             ON CONFLICT (scope, key) DO UPDATE SET
                  window_start = CASE WHEN %(over)s THEN %(now)s ELSE serene_portal_throttle.window_start END,
-                 count = CASE WHEN %(over)s THEN 0 ELSE serene_portal_throttle.count END + EXCLUDED.count
+                 count = GREATEST(CASE WHEN %(over)s THEN 0 ELSE serene_portal_throttle.count END + %(amount)s, 0)
               RETURNING id, count, blocked_until
             """,
             scope=scope,
@@ -171,31 +168,6 @@ class SerenePortalThrottle(models.Model):
             )
             return False
         return True
-
-    @api.model
-    def _give_back(self, scope, key, amount=1):
-        """An attempt that turned out good does not count against the address."""
-        self._execute_apart(
-            SQL(
-                "UPDATE serene_portal_throttle SET count = GREATEST(count - %s, 0) WHERE scope = %s AND key = %s"
-                " RETURNING id, count, blocked_until",
-                amount,
-                scope,
-                key,
-            )
-        )
-
-    @api.model
-    def _is_blocked(self, scope, key):
-        self.env.cr.execute(
-            SQL(
-                "SELECT 1 FROM serene_portal_throttle WHERE scope = %s AND key = %s AND blocked_until >= %s",
-                scope,
-                key,
-                fields.Datetime.now(),
-            )
-        )
-        return bool(self.env.cr.fetchone())
 
     def _execute_apart(self, query):
         """Run ``query`` in a transaction of its own, committed at once (retried when a

@@ -3,8 +3,10 @@ import logging
 import time
 
 import odoo.http
+from odoo.fields import Domain
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.serene_client_portal.models.serene_portal_link import hash_key
 from odoo.addons.serene_client_portal.tools import RedactPortalTokens
 
 PRACTICE_USER = "serene_client_portal.group_practice_user"
@@ -143,6 +145,12 @@ class SereneCase:
                 ],
             }
         )
+
+    def valid_link(self, key):
+        """The valid link of ``key``, sudo'd, or an empty recordset: the portal's rule
+        (``_valid_domain``) without the counting of its lookup, which commits apart."""
+        Link = self.env["serene.portal.link"].sudo()
+        return Link.search(Domain("key_hash", "=", hash_key(key)) & Link._valid_domain(), limit=1)
 
     def _add(self, partner=None, user=None, **vals):
         """Add one item the way the code contract says: create() with the client's id."""

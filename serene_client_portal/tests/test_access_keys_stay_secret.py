@@ -38,7 +38,7 @@ class TestKeysOnlyAsHashes(MockEmail, SereneTransactionCase):
         portal = self._add().portal_id
         self.company.serene_portal_verify_code = "email"
         key = portal._new_access_url().rsplit("/", 1)[1]
-        link = self.env["serene.portal.link"]._find_valid(key)
+        link = self.valid_link(key)
         with self.mock_mail_gateway(mail_unlink_sent=True):
             link._send_identity_code()
         self.assertEqual(len(self._mails), 1, "sent right after the commit")

@@ -79,7 +79,7 @@ class TestAccessLetter(SereneRpcMixin, SereneCase, HttpCase):
         url = codes[0]
         self.assertRegex(url, rf"^{re.escape(self.portal.get_base_url())}/portal/[A-Za-z0-9_-]{{43}}$")
         self.assertEqual(re.findall(r"https?://\S+", text), [url], "the link as text is the QR code's link")
-        link = self.env["serene.portal.link"]._find_valid(url.rsplit("/", 1)[1])
+        link = self.valid_link(url.rsplit("/", 1)[1])
         self.assertEqual(link.portal_id, self.portal, "a fresh live link of this client's portal")
         self.assertEqual(link.expiry_days, 30)
 

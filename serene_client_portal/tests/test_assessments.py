@@ -197,7 +197,7 @@ class TestAssessments(MockEmail, SereneCase, HttpCase):
         notes = [body for body in portal.message_ids.mapped("body") if "Contact details updated" in body]
         self.assertEqual(len(notes), 1)
         self.assertIn("from the form Test Intake: Date of Birth, Emergency Contact, Phone", notes[0])
-        live = self.env["serene.portal.link"]._find_valid(url.rsplit("/", 1)[1])
+        live = self.valid_link(url.rsplit("/", 1)[1])
         self.assertFalse(live, "a new phone or date of birth revokes the live links, as any such change does")
 
         # The same answers again change nothing and log nothing.

@@ -288,19 +288,19 @@ class TestClientPortal(SereneTransactionCase):
         self.assertGreaterEqual(len(key), 43, "256 bits, URL-safe")
         Link = self.env["serene.portal.link"]
         self.assertFalse(Link.sudo().search([("key_hash", "=", key)]), "the key itself is never stored")
-        link = Link._find_valid(key)
+        link = self.valid_link(key)
         self.assertEqual(link.portal_id, portal)
         self.assertNotIn(key, str(link.read()))
         other_key = portal._new_access_url(expiry_days=0).rsplit("/", 1)[1]
         self.assertNotEqual(key, other_key)
-        self.assertFalse(Link._find_valid(key[:-1] + ("A" if key[-1] != "A" else "B")))
-        self.assertFalse(Link._find_valid(""))
-        self.assertFalse(Link._find_valid("x" * 500))
+        self.assertFalse(self.valid_link(key[:-1] + ("A" if key[-1] != "A" else "B")))
+        self.assertFalse(self.valid_link(""))
+        self.assertFalse(self.valid_link("x" * 500))
         with freeze_time(fields.Datetime.now() + timedelta(days=31)):
-            self.assertFalse(Link._find_valid(key), "expired after the company's 30 days")
-            self.assertTrue(Link._find_valid(other_key), "expiry_days=0 never expires")
+            self.assertFalse(self.valid_link(key), "expired after the company's 30 days")
+            self.assertTrue(self.valid_link(other_key), "expiry_days=0 never expires")
         portal.with_user(self.user_owner).link_ids.action_revoke()
-        self.assertFalse(Link._find_valid(other_key))
+        self.assertFalse(self.valid_link(other_key))
         self.assertIn("link_revoked", portal.sudo().activity_log_ids.mapped("event_type"))
 
     def test_resend_link_queues_an_email(self):

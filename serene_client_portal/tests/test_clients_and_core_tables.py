@@ -80,7 +80,7 @@ class TestCoreTables(SereneTransactionCase):
         contact = self.env["res.partner"].create({"name": "Shared Contact"})
         portal = self.env["serene.client.portal"].create({"partner_id": contact.id, "company_id": bare.id})
         key = portal._new_access_url().rsplit("/", 1)[1]
-        link = self.env["serene.portal.link"]._find_valid(key)
+        link = self.valid_link(key)
         self.assertTrue(link)
         self.assertFalse(link._identity_check_required(), "no identity check unless the practice asks for one")
         self.assertFalse(contact._serene_limit_messages())

@@ -22,27 +22,25 @@ class TestLinks(SereneTransactionCase):
         portal = self._add().portal_id
         keys = [portal._new_access_url().rsplit("/", 1)[1] for _n in range(4)]
         self.assertEqual(len(self._live(portal)), 3)
-        Link = self.env["serene.portal.link"]
-        self.assertFalse(Link._find_valid(keys[0]), "the oldest gave way")
-        self.assertTrue(all(Link._find_valid(key) for key in keys[1:]))
+        self.assertFalse(self.valid_link(keys[0]), "the oldest gave way")
+        self.assertTrue(all(self.valid_link(key) for key in keys[1:]))
 
     def test_a_link_in_use_stays_valid_from_its_last_use(self):
         portal = self._add().portal_id
         key = portal._new_access_url().rsplit("/", 1)[1]
-        Link = self.env["serene.portal.link"]
         start = fields.Datetime.now()
         with freeze_time(start + timedelta(days=25)):
-            Link._find_valid(key)._touch()
+            self.valid_link(key)._touch()
         with freeze_time(start + timedelta(days=50)):
-            self.assertTrue(Link._find_valid(key), "used on day 25: valid until day 55")
+            self.assertTrue(self.valid_link(key), "used on day 25: valid until day 55")
         with freeze_time(start + timedelta(days=56)):
-            self.assertFalse(Link._find_valid(key))
+            self.assertFalse(self.valid_link(key))
         self.company.serene_portal_link_sliding = False
         other = portal._new_access_url().rsplit("/", 1)[1]
         with freeze_time(start + timedelta(days=25)):
-            Link._find_valid(other)._touch()
+            self.valid_link(other)._touch()
         with freeze_time(start + timedelta(days=31)):
-            self.assertFalse(Link._find_valid(other), "without sliding: 30 days from creation")
+            self.assertFalse(self.valid_link(other), "without sliding: 30 days from creation")
 
     def test_dead_links_are_removed_and_their_audit_rows_stay(self):
         portal = self._add().portal_id
@@ -105,7 +103,7 @@ class TestResendSaysWhatHappened(MockEmail, SereneRpcMixin, SereneCase, HttpCase
                 )
                 self.assertFalse(self._queued(), "nothing queued")
                 key = action["params"]["url"].rsplit("/", 1)[1]
-                self.assertTrue(self.env["serene.portal.link"]._find_valid(key), "the link to copy works")
+                self.assertTrue(self.valid_link(key), "the link to copy works")
 
 
 @tagged("post_install", "-at_install", "serene")
@@ -128,7 +126,6 @@ class TestRequestedLinks(MockEmail, SereneTransactionCase):
         self._answer(
             "carla@example.com", "oscar@example.com", "carla@example.com", "nobody@example.com", "not an email"
         )
-        Link = self.env["serene.portal.link"]
         for portal in (carla, oscar):
             mail = self._portal_mails(portal)
             self.assertEqual(len(mail), 1, "one email, however many requests")
@@ -136,7 +133,7 @@ class TestRequestedLinks(MockEmail, SereneTransactionCase):
             self.assertEqual(mail.recipient_ids, portal.partner_id)
             self.assertEqual(mail.serene_notification_id.kind, "link")
             key = str(mail.body_html).split("/portal/", 1)[1].split('"', 1)[0]
-            self.assertEqual(Link._find_valid(key).portal_id, portal, "their own link")
+            self.assertEqual(self.valid_link(key).portal_id, portal, "their own link")
             requested = portal.sudo().activity_log_ids.filtered(lambda a: a.event_type == "link_requested")
             self.assertEqual(len(requested), 1)
         self._answer("carla@example.com")

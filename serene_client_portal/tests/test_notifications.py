@@ -68,7 +68,7 @@ class TestDeliveryStaffCanSee(MockEmail, SereneTransactionCase):
         self.company.serene_portal_verify_code = "email"
         portal = self.client._serene_get_or_create_portals()
         key = portal._new_access_url().rsplit("/", 1)[1]
-        self.env["serene.portal.link"]._find_valid(key)._send_identity_code()
+        self.valid_link(key)._send_identity_code()
         notification = portal.sudo().notification_ids.filtered(lambda n: n.kind == "code")
         self.assertEqual(notification.state, "queued")
         self.env.flush_all()
@@ -138,7 +138,7 @@ class TestBookingEmailsCarryThePortal(MockEmail, SereneTransactionCase):
         mail = self._mails_to(self.client, event)
         self.assertEqual(len(mail), 1)
         key = self._key_in(mail.body_html)
-        self.assertTrue(key and self.env["serene.portal.link"]._find_valid(key), "the link opens the portal")
+        self.assertTrue(key and self.valid_link(key), "the link opens the portal")
         self.assertIn("Open my portal", mail.body_html)
         self.assertEqual(mail.serene_notification_id.kind, "appointment")
         # The event's own message, read by the organiser and others, never holds the key.

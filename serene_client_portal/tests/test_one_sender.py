@@ -55,7 +55,7 @@ class TestOneSender(MockEmail, SereneTransactionCase):
         self.portal._send_access_link()
         self.portal._send_access_links(items=item)
         self.portal._send_access_links(items=item, reminder=True)
-        link = self.env["serene.portal.link"]._find_valid(self.portal._new_access_url().rsplit("/", 1)[1])
+        link = self.valid_link(self.portal._new_access_url().rsplit("/", 1)[1])
         link._send_identity_code()
         self.env["calendar.event"].with_user(self.user_owner).create(
             {
@@ -105,7 +105,7 @@ class TestOneSender(MockEmail, SereneTransactionCase):
     def test_the_code_is_sent_in_the_clients_language_and_never_after_it_expired(self):
         key = self.portal._new_access_url().rsplit("/", 1)[1]
         with self.mock_mail_gateway():
-            self.env["serene.portal.link"]._find_valid(key)._send_identity_code()
+            self.valid_link(key)._send_identity_code()
         self.assertEqual(len(self._mails), 1)
         self.assertTrue(self._mails[0]["subject"].startswith("Votre code du portail"), self._mails[0]["subject"])
 

@@ -277,7 +277,7 @@ class TestPracticeFieldsWrite(SereneTransactionCase):
         )
         mine = self.client_other.copy({"name": "Another of mine", "note_owner_id": self.user_owner.id})
         key = item.portal_id._new_access_url().rsplit("/", 1)[1]
-        link = self.env["serene.portal.link"].browse(self.env["serene.portal.link"]._find_valid(key).id)
+        link = self.env["serene.portal.link"].browse(self.valid_link(key).id)
         attempts = [
             (item, {"partner_id": mine.id}),
             (item, {"state": "completed"}),

@@ -123,9 +123,7 @@ class TestPortalHttp(SereneCase, HttpCase):
         revoked_key = self.portal._new_access_url().rsplit("/", 1)[1]
         self.portal.link_ids.filtered(lambda link: link.fingerprint)[0].action_revoke()
         expired_key = self.portal._new_access_url(expiry_days=1).rsplit("/", 1)[1]
-        self.env["serene.portal.link"]._find_valid(expired_key).sudo().expires_at = fields.Datetime.now() - timedelta(
-            seconds=1
-        )
+        self.valid_link(expired_key).sudo().expires_at = fields.Datetime.now() - timedelta(seconds=1)
         answers = set()
         for key in ("random-" + "x" * 36, "1", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", revoked_key, expired_key):
             response = self._get(f"/portal/{key}")

@@ -113,14 +113,13 @@ class TestReminders(SereneTransactionCase):
         self._backdate(form | request | other, 4)
         before = self._mails()
         self._run()
-        Link = self.env["serene.portal.link"]
         for portal, count in ((form.portal_id, 2), (other.portal_id, 1)):
             mail = self._mails(portal) - before
             self.assertEqual(len(mail), 1)
             body = str(mail.body_html)
             self.assertIn(f"{count} item(s) are waiting", body)
             key = body.split("/portal/", 1)[1].split('"', 1)[0]
-            self.assertEqual(Link._find_valid(key).portal_id, portal, "their own link")
+            self.assertEqual(self.valid_link(key).portal_id, portal, "their own link")
             self.assertEqual(mail.recipient_ids, portal.partner_id)
             notification = mail.serene_notification_id
             self.assertEqual(
