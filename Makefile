@@ -10,7 +10,8 @@ test:         ## everything CI runs
 	scripts/test.sh
 
 lint:
-	ruff check . && ruff format --check . && python3 -m pylint --rcfile=.pylintrc serene_client_portal
+	ruff check . && ruff format --check . && python3 -m pylint --rcfile=.pylintrc serene_client_portal \
+		&& python3 scripts/check_sudo.py
 
 bench:        ## performance against Odoo's own pages and calls (SCALE=1: also the generated data, 1k/10k clients)
 	DEMO_DB=serene_bench scripts/demo.sh --no-serve >/dev/null

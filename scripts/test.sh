@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything CI runs, ending with one summary line "tests: N passed, N failed".
-#   1. lint: ruff, pylint-odoo (mandatory checks)
+#   1. lint: ruff, pylint-odoo (mandatory checks), a reason for every sudo() (check_sudo.py)
 #   2. the addon's tests with Odoo's own runner (at_install + post_install, tours in Chromium)
 #   3. the same tests through pytest-odoo
 #   4. the out-of-process tests in tests/ (packaging, HTTP against a running server)
@@ -25,6 +25,8 @@ ruff check "$REPO" || lint_rc=1
 ruff format --check --quiet "$REPO" || { echo "ruff format: run 'ruff format .'"; lint_rc=1; }
 say "lint: pylint-odoo (mandatory checks)"
 "$PY" -m pylint --rcfile="$REPO/.pylintrc" "$REPO/serene_client_portal" || lint_rc=1
+say "lint: every sudo() says why (# sudo: <model> - <why>)"
+"$PY" "$REPO/scripts/check_sudo.py" | tail -15; [ "${PIPESTATUS[0]}" -eq 0 ] || lint_rc=1
 
 say "base database with Odoo's modules and demo data"
 if ! make_base_db "$BASE_DB" "$OUT/base.log"; then

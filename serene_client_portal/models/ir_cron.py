@@ -24,6 +24,7 @@ class IrCron(models.Model):
 
     def _serene_is_portal_job(self, cron_id):
         return bool(
+            # sudo: ir.model.data - which module a scheduled action belongs to, for whoever runs it
             self.env["ir.model.data"]
             .sudo()
             .search_count(
@@ -34,8 +35,9 @@ class IrCron(models.Model):
 
     def _serene_schedule_admin_todo(self):
         """A to-do on the scheduled action for each administrator, once until it is done."""
-        # sudo: the cron runs as its own user; the administrators are told whoever that is
+        # sudo: ir.cron - the cron runs as its own user; the administrators are told whoever that is
         cron_sudo = self.sudo()
+        # sudo: res.groups - the administrators to tell, whoever runs the job
         admins = self.env.ref("base.group_system").sudo().all_user_ids.filtered(lambda u: u.active and not u.share)
         waiting = cron_sudo.activity_ids.user_id
         for admin in admins - waiting:

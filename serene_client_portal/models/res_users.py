@@ -68,7 +68,7 @@ class ResUsers(models.Model):
         local = self._serene_local_now(now)
         if local.hour < DIGEST_HOUR:
             return ()
-        # sudo: the sent-on days are the cron's bookkeeping
+        # sudo: res.users - the sent-on days are the cron's bookkeeping
         user_sudo = self.sudo()
         due = []
         if self.serene_digest_daily and user_sudo.serene_digest_daily_on != local.date():
@@ -88,12 +88,13 @@ class ResUsers(models.Model):
                 self._serene_queue_digest(kind, rows)
             sent[f"serene_digest_{kind}_on"] = local.date()
         if sent:
-            # sudo: the cron's bookkeeping field
+            # sudo: res.users - the cron's bookkeeping field
             self.sudo().write(sent)
 
     def _serene_digest_rows(self, kind, now):
         """Per client of this note owner: counts and a link to the contact; never the client's name,
         nor what a form or file says (an email is no place for who is in therapy)."""
+        # sudo: serene.client.portal - the digest counts every portal of the note owner's clients, for the cron
         Portal = self.env["serene.client.portal"].sudo()
         portals = Portal.search([("partner_id.note_owner_id", "=", self.id), ("active", "=", True)])
         if not portals:
@@ -126,6 +127,7 @@ class ResUsers(models.Model):
                 )
             return sorted(rows, key=lambda row: row["when"])
         since = now - timedelta(days=7)
+        # sudo: serene.portal.activity - counted for the note owner's own clients, for the cron
         Activity = self.env["serene.portal.activity"].sudo()
         groups = Activity._read_group(
             [

@@ -244,6 +244,7 @@ class SereneClientPortal(models.Model):
     def _get_portals_to_remind(self):
         """Portals with an item due for a reminder: N days after it was assigned (or last
         reminded), or before the client's next appointment, at most K times an item."""
+        # sudo: serene.portal.item - the cron looks at every practice's pending items
         items = self.env["serene.portal.item"].sudo()._get_items_to_remind()
         return items.portal_id.sorted("id")
 
@@ -251,6 +252,7 @@ class SereneClientPortal(models.Model):
         """One reminder per portal for its due items (or ``items``), by email and, when the
         practice enables it, SMS; never to a client who opted out of both. The portals' emails
         are queued together, their items marked in one statement."""
+        # sudo: serene.portal.item - reminding marks system fields of the items (count, last reminded)
         Item = self.env["serene.portal.item"].sudo()
         due = (items or Item._get_items_to_remind(portals=self)).grouped("portal_id")
         portals = self.filtered(lambda portal: portal in due)
@@ -522,6 +524,7 @@ class SereneClientPortal(models.Model):
         """Keep each portal's last client activity current for the Clients list: one statement
         over the activity since the previous run (all of it on the first run), so a client's
         page view costs no write on the portal."""
+        # sudo: ir.config_parameter - the job's own bookmark (when it last ran)
         Param = self.env["ir.config_parameter"].sudo()
         started = fields.Datetime.now()
         previous = Param.get_param("serene_client_portal.engagement_refreshed_at")
@@ -667,7 +670,7 @@ class SereneClientPortal(models.Model):
         emails = [email for email in emails if email and len(email) <= 254]
         if not emails:
             return False
-        # sudo: the visitor is anonymous; the answer never says whether the address matched
+        # sudo: serene.client.portal - the visitor is anonymous; the answer never says whether the address matched
         matched = self.sudo().search([("partner_id.email_normalized", "in", emails)])
         # At most five portals an address, the newest first (the portals' order).
         portals = matched.browse(

@@ -135,9 +135,9 @@ class SerenePortalActivity(models.Model):
         targets = [(item.portal_id, item) for item in items] if items else [(portal, None) for portal in portals or ()]
         if not targets:
             company = company or self.env.company
-            # sudo: the log is append-only for everyone
+            # sudo: serene.portal.activity - the log is append-only for everyone
             return self.sudo().create(dict(base, portal_id=False, company_id=company.id))
-        # sudo: the log is append-only for everyone; clients and the care team write to it too
+        # sudo: serene.portal.activity - the log is append-only for everyone; clients and the care team write to it too
         return self.sudo().create(
             [
                 dict(base, portal_id=portal.id, company_id=portal.company_id.id, item_id=item.id if item else False)

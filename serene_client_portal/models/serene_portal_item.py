@@ -262,7 +262,7 @@ class SerenePortalItem(models.Model):
         """Remind the client now of everything still to do in their portal."""
         self.check_access("write")
         for portal in self.portal_id:
-            # sudo: the reminder marks the items, system fields
+            # sudo: serene.client.portal / serene.portal.item - the reminder marks the items, system fields
             portal.sudo()._send_reminders(items=self.sudo().filtered(lambda item, p=portal: item.portal_id == p))
         return True
 
@@ -300,7 +300,7 @@ class SerenePortalItem(models.Model):
 
     def _mark_completed(self):
         todo = self.filtered(lambda item: item.state != "completed")
-        # sudo: the state is a system field, moved by the client's own progress
+        # sudo: serene.portal.item - the state is a system field, moved by the client's own progress
         todo.sudo().write({"state": "completed", "completed_at": fields.Datetime.now()})
         return todo
 
@@ -437,7 +437,8 @@ class SerenePortalItem(models.Model):
             # the client says it is complete or staff mark it received.
             if self.state == "assigned":
                 progress["state"] = "in_progress"
-            # sudo: the state and the files to review are system fields, moved by the client's progress
+            # sudo: serene.portal.item - the state and the files to review are system fields, moved
+            # by the client's progress
             self.sudo().write(progress)
             self.env["serene.portal.activity"]._log(
                 self.portal_id,
@@ -456,7 +457,7 @@ class SerenePortalItem(models.Model):
     def _raise_review_todos(self, limit=None):
         """The note owners' "Review upload" to-dos for the files clients sent since the last
         run: one per request, in the note owner's language. Returns the requests done."""
-        # sudo: the uploads of every practice's clients, for their note owners (a request removed
+        # sudo: serene.portal.item - the uploads of every practice's clients, for their note owners (a request removed
         # since keeps its files on the client's record: they are reviewed too)
         items = (
             self.sudo()
@@ -506,7 +507,7 @@ class SerenePortalItem(models.Model):
             image = b""
         if sniff_mimetype(image) != "image/png":
             raise UserError(_("Please draw or type your signature before signing."))
-        # sudo: the signature fields are system fields, written by the client's own signing
+        # sudo: serene.portal.item - the signature fields are system fields, written by the client's own signing
         self.sudo().write(
             {
                 "signed_by": name,

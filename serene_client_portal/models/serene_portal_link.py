@@ -108,7 +108,7 @@ class SerenePortalLink(models.Model):
         self.check_access("write")
         now = fields.Datetime.now()
         for link in self.filtered(lambda link: not link.revoked_at):
-            # sudo: revoked_at is a system field; write access was checked above
+            # sudo: serene.portal.link - revoked_at is a system field; write access was checked above
             link.sudo().revoked_at = now
             self.env["serene.portal.activity"]._log(link.portal_id, "link_revoked", link=link)
         return True
@@ -120,7 +120,7 @@ class SerenePortalLink(models.Model):
             expiry_days = portal.company_id.serene_portal_link_expiry_days
         key = secrets.token_urlsafe(32)
         digest = hash_key(key)
-        # sudo: the key hash is readable by administrators only, and clients ask for links too
+        # sudo: serene.portal.link - the key hash is readable by administrators only, and clients ask for links too
         link = self.sudo().create(
             {
                 "portal_id": portal.id,
@@ -133,7 +133,7 @@ class SerenePortalLink(models.Model):
         self.env["serene.portal.activity"]._log(portal, "link_sent", link=link, detail=detail)
         cap = portal.company_id.serene_portal_max_live_links
         if cap:
-            # sudo: the links of the portal, whoever asked for the new one
+            # sudo: serene.portal.link - the links of the portal, whoever asked for the new one
             live = portal.sudo().link_ids._filter_live().sorted("id", reverse=True)
             live[cap:].action_revoke()
         return key
@@ -200,6 +200,7 @@ class SerenePortalLink(models.Model):
         now = fields.Datetime.now()
         for company in self.env["res.company"].search([("serene_portal_link_retention_days", ">", 0)]):
             before = now - timedelta(days=company.serene_portal_link_retention_days)
+            # sudo: serene.portal.link - the cron removes dead links of every practice
             dead = self.sudo().search(
                 [
                     ("company_id", "=", company.id),

@@ -33,8 +33,9 @@ class SerenePortalLinkRequest(models.Model):
         allowed, _found = Throttle._count_attempt("link_email", hashlib.sha256(email.encode()).hexdigest())
         if not allowed:
             return False
-        # sudo: the visitor is anonymous
+        # sudo: serene.portal.link.request - the visitor is anonymous
         self.sudo().create({"email": email})
+        # sudo: ir.cron - the anonymous visitor's request wakes the job that answers it
         self.env.ref("serene_client_portal.ir_cron_send_requested_links").sudo()._trigger()
         return True
 

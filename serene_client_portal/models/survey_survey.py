@@ -24,7 +24,7 @@ class SurveySurvey(models.Model):
     def _serene_get_severity(self, score):
         """The label of the band ``score`` (a total) falls in, or False."""
         self.ensure_one()
-        # sudo: the bands are read for whoever completes or reviews the assessment
+        # sudo: serene.severity.band - the bands are read for whoever completes or reviews the assessment
         for band in self.sudo().serene_severity_band_ids:
             if band.min_score <= score <= band.max_score:
                 return band.name

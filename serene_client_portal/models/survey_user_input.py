@@ -98,7 +98,7 @@ class SurveyUserInput(models.Model):
     def _serene_on_completed(self):
         """A client finished a form from their portal: seal the answers, fill the client fields the
         form maps, complete the item and tell the note owner (at once on a risk signal)."""
-        # sudo: the client is an anonymous visitor
+        # sudo: survey.user_input - the client is an anonymous visitor
         for answer in self.sudo():
             item = answer.serene_item_id
             if not item._mark_completed():
@@ -169,7 +169,7 @@ class SurveyUserInput(models.Model):
         """At completion: the answers' fingerprint, the severity band of the total, the risk flag."""
         for answer in self:
             scored = answer.survey_id.scoring_type != "no_scoring"
-            # sudo: system fields, written for the client who completed the form
+            # sudo: survey.user_input - system fields, written for the client who completed the form
             answer.sudo().write(
                 {
                     "serene_sha256": answer._serene_hash(),
@@ -221,6 +221,7 @@ class SurveyUserInput(models.Model):
                 actor="client",
                 detail=", ".join(sorted(partner_sudo._fields[name].string for name in others)),
             )
+        # sudo: serene.client.portal - the note on the client's portal is posted for the client who filled the form
         portal.sudo().message_post(
             body=_(
                 "Contact details updated from the form %(form)s: %(fields)s", form=self.survey_id.title, fields=labels

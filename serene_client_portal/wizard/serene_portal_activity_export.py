@@ -81,6 +81,7 @@ class SerenePortalActivityExport(models.TransientModel):
             count=len(events),
         )
         self.env["serene.portal.activity"]._log(
+            # sudo: res.partner - the audit row of an export goes on the client's portal, whoever reads it
             self.partner_id.sudo().client_portal_id,
             "audit_exported",
             actor="staff",
