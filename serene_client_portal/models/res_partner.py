@@ -18,6 +18,9 @@ CONTACT_FIELDS = {"email", "phone", "serene_birthdate"}
 # A client's details that only their note owner or a practice manager changes, each change audited.
 GUARDED_FIELDS = CONTACT_FIELDS | {"serene_emergency_contact"}
 
+# The fields that decide who works with a client: writing them may hand the client over.
+HANDOVER_FIELDS = {"note_owner_id", "care_team_user_ids"}
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -374,7 +377,18 @@ class ResPartner(models.Model):
         if not self.env.su:
             self._check_practice_fields_write(vals)
         changed = GUARDED_FIELDS & set(vals)
-        result = super().write(vals)
+        handover = {name: vals[name] for name in HANDOVER_FIELDS & set(vals)}
+        if handover and not self.env.su:
+            # A hand-over may take the contact out of the writer's sight ("own clients only"),
+            # and Odoo's write reads the contact back: the rest is written as the writer, the
+            # hand-over once write access and _check_practice_fields_write allowed it.
+            self.check_access("write")
+            rest = {name: value for name, value in vals.items() if name not in handover}
+            result = super().write(rest) if rest else True
+            # sudo: res.partner - the hand-over is allowed above; the writer may no longer read the contact
+            result = super(ResPartner, self.sudo()).write(handover) and result
+        else:
+            result = super().write(vals)
         if changed:
             self._serene_on_contact_details_changed(changed, revoke_links=bool(CONTACT_FIELDS & changed))
         if {"is_client", "note_owner_id", "care_team_user_ids"} & set(vals):
