@@ -28,6 +28,14 @@ class IdentityCheckRequired(AccessError):
         self.link_sudo = link_sudo
 
 
+class ItemNotFound(AccessError):
+    """A valid key, but the item asked for is not this client's, or no longer open to them."""
+
+    def __init__(self, portal_sudo):
+        super().__init__(_("This item is not available."))
+        self.portal_sudo = portal_sudo
+
+
 class ClientPortal(http.Controller):
     """Thin routes of the client portal: the key gives a portal, the models do the work."""
 
@@ -65,15 +73,28 @@ class ClientPortal(http.Controller):
             raise IdentityCheckRequired(portal_sudo, link_sudo)
         return portal_sudo, link_sudo
 
+    def _portal_item(self, portal_key, item_id, types, open_only=False):
+        """(portal_sudo, link_sudo, item_sudo): the active item ``item_id`` of one of ``types``
+        on the portal of a valid key (``open_only``: not completed yet).
+
+        :raise AccessError: as ``_portal_check_access``
+        :raise ItemNotFound: not this client's item, or no longer open to them
+        """
+        portal_sudo, link_sudo = self._portal_check_access(portal_key)
+        item_sudo = portal_sudo._get_item(item_id, types=types)
+        if not item_sudo or (open_only and item_sudo.state == "completed"):
+            raise ItemNotFound(portal_sudo)
+        return portal_sudo, link_sudo, item_sudo
+
     def _client_address(self):
         """The visitor's address as counted: the socket's peer (Odoo's ``proxy_mode`` decides
         whether a proxy's forwarding header is trusted), an IPv6 address by its /64."""
         return request.env["serene.portal.throttle"]._address_key(request.httprequest.remote_addr)
 
     def _access_denied(self, error, portal_key):
-        """The answer to a key that opened nothing: 429 when throttled, the identity check when
-        asked for, else one and the same redirect for unknown, expired and revoked keys (which
-        also takes the key out of the address bar)."""
+        """The answer to a refusal: 429 when throttled, the identity check when asked for, "not
+        available" (404) for an item that is not the client's, else one and the same redirect for
+        unknown, expired and revoked keys (which also takes the key out of the address bar)."""
         if isinstance(error, PortalThrottled):
             response = request.make_response(
                 error.args[0],
@@ -86,6 +107,8 @@ class ClientPortal(http.Controller):
             return self._respond(response)
         if isinstance(error, IdentityCheckRequired):
             return self._verify_page(error.portal_sudo, error.link_sudo, portal_key, status=401)
+        if isinstance(error, ItemNotFound):
+            return self._item_not_found(error.portal_sudo, portal_key)
         return self._respond(request.redirect(INVALID_LINK_PATH, code=303, local=True))
 
     def _verify_page(self, portal_sudo, link_sudo, portal_key, status=200, **values):
@@ -169,12 +192,9 @@ class ClientPortal(http.Controller):
     )
     def portal_form(self, portal_key, item_id, **kw):
         try:
-            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+            _portal_sudo, link_sudo, item_sudo = self._portal_item(portal_key, item_id, FORM_TYPES, open_only=True)
         except AccessError as error:
             return self._access_denied(error, portal_key)
-        item_sudo = portal_sudo._get_item(item_id, types=FORM_TYPES)
-        if not item_sudo or item_sudo.state == "completed":
-            return self._item_not_found(portal_sudo, portal_key)
         answer_sudo = item_sudo._portal_start_form(link=link_sudo)
         visit.bind_form(answer_sudo, link_sudo)
         response = request.redirect(answer_sudo.get_start_url(), local=True)
@@ -200,12 +220,9 @@ class ClientPortal(http.Controller):
     )
     def portal_upload(self, portal_key, item_id, note=None, **kw):
         try:
-            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+            portal_sudo, link_sudo, item_sudo = self._portal_item(portal_key, item_id, ("document_request",))
         except AccessError as error:
             return self._access_denied(error, portal_key)
-        item_sudo = portal_sudo._get_item(item_id, types=("document_request",))
-        if not item_sudo:
-            return self._item_not_found(portal_sudo, portal_key)
         # The body's size was checked before it was parsed (ir.http); the files are read by the
         # model, each up to the limit, after they were counted.
         files = [(f.filename, f.stream) for f in request.httprequest.files.getlist("files") if f.filename]
@@ -227,11 +244,12 @@ class ClientPortal(http.Controller):
     )
     def portal_file(self, portal_key, item_id, attachment_id, **kw):
         try:
-            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+            portal_sudo, link_sudo, item_sudo = self._portal_item(
+                portal_key, item_id, ("resource", "document_request", "consent")
+            )
         except AccessError as error:
             return self._access_denied(error, portal_key)
-        item_sudo = portal_sudo._get_item(item_id, types=("resource", "document_request", "consent"))
-        attachment_sudo = item_sudo._portal_download(attachment_id, link=link_sudo) if item_sudo else None
+        attachment_sudo = item_sudo._portal_download(attachment_id, link=link_sudo)
         if not attachment_sudo:
             return self._item_not_found(portal_sudo, portal_key)
         # Always a download of opaque bytes, never rendered inline: no HTML or SVG can run from
@@ -250,12 +268,9 @@ class ClientPortal(http.Controller):
     def portal_request_done(self, portal_key, item_id, **kw):
         """The client has sent every file a document request asked for."""
         try:
-            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+            portal_sudo, link_sudo, item_sudo = self._portal_item(portal_key, item_id, ("document_request",))
         except AccessError as error:
             return self._access_denied(error, portal_key)
-        item_sudo = portal_sudo._get_item(item_id, types=("document_request",))
-        if not item_sudo:
-            return self._item_not_found(portal_sudo, portal_key)
         try:
             item_sudo._portal_mark_done(link=link_sudo)
         except UserError as error:
@@ -273,12 +288,9 @@ class ClientPortal(http.Controller):
     def portal_consent(self, portal_key, item_id, **kw):
         """A consent to read and sign with Odoo's portal signature."""
         try:
-            portal_sudo, _link_sudo = self._portal_check_access(portal_key)
+            portal_sudo, _link_sudo, item_sudo = self._portal_item(portal_key, item_id, ("consent",), open_only=True)
         except AccessError as error:
             return self._access_denied(error, portal_key)
-        item_sudo = portal_sudo._get_item(item_id, types=("consent",))
-        if not item_sudo or item_sudo.state == "completed":
-            return self._item_not_found(portal_sudo, portal_key)
         values = self._home_values(
             {"company": portal_sudo.company_id, "client": portal_sudo.partner_id, "item": item_sudo},
             portal_key,
@@ -296,12 +308,11 @@ class ClientPortal(http.Controller):
     def portal_consent_sign(self, portal_key, item_id, name=None, signature=None, **kw):
         """The signature form's call: answers as Odoo's portal signature expects."""
         try:
-            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+            _portal_sudo, link_sudo, item_sudo = self._portal_item(portal_key, item_id, ("consent",))
+        except ItemNotFound:
+            return {"error": _("This consent is not available.")}
         except AccessError:
             return {"error": _("This link is not valid any more. Please open your portal link again.")}
-        item_sudo = portal_sudo._get_item(item_id, types=("consent",))
-        if not item_sudo:
-            return {"error": _("This consent is not available.")}
         try:
             item_sudo._portal_sign(name, signature, ip_address=request.httprequest.remote_addr, link=link_sudo)
         except UserError as error:
