@@ -156,9 +156,4 @@ class IrAttachment(models.Model):
             ],
             order="serene_seal_checked_at asc nulls first, id",
         )
-        Cron._commit_progress(remaining=len(due))
-        for start in range(0, len(due), SEAL_CHECK_BATCH):
-            batch = due[start : start + SEAL_CHECK_BATCH]
-            batch._serene_check_seals()
-            if Cron._commit_progress(len(batch)) <= 0:
-                return
+        Cron._serene_in_batches(due, SEAL_CHECK_BATCH, lambda batch: batch._serene_check_seals())

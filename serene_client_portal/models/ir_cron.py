@@ -1,4 +1,4 @@
-from odoo import _, models
+from odoo import _, api, models
 
 from odoo.addons.base.models.ir_cron import CompletionStatus
 
@@ -21,6 +21,20 @@ class IrCron(models.Model):
             )
             self.browse(job["id"])._serene_schedule_admin_todo()
         return super()._update_failure_count(job, status)
+
+    @api.model
+    def _serene_in_batches(self, records, size, process):
+        """Run ``process(batch)`` over ``records`` in batches of ``size``, each committed with
+        Odoo's progress (``_commit_progress``): a run stopped and started again redoes nothing
+        that was done, and one out of time is followed at once by another. Returns whether every
+        batch ran."""
+        self._commit_progress(remaining=len(records))
+        for start in range(0, len(records), size):
+            batch = records[start : start + size]
+            process(batch)
+            if self._commit_progress(len(batch)) <= 0:
+                return False
+        return True
 
     def _serene_is_portal_job(self, cron_id):
         return bool(

@@ -51,13 +51,7 @@ class ResUsers(models.Model):
             order="id",
         )
         due = users.filtered(lambda user: user._serene_digests_due(now))
-        self.env["ir.cron"]._commit_progress(remaining=len(due))
-        for start in range(0, len(due), DIGEST_BATCH):
-            batch = due[start : start + DIGEST_BATCH]
-            for user in batch:
-                user._serene_send_digests(now)
-            if not self.env["ir.cron"]._commit_progress(len(batch)):
-                break
+        self.env["ir.cron"]._serene_in_batches(due, DIGEST_BATCH, lambda batch: batch._serene_send_digests(now))
 
     def _serene_local_now(self, now):
         return pytz.utc.localize(now).astimezone(pytz.timezone(self.tz or "UTC"))
@@ -78,18 +72,19 @@ class ResUsers(models.Model):
         return tuple(due)
 
     def _serene_send_digests(self, now):
-        self.ensure_one()
-        local = self._serene_local_now(now)
-        sent = {}
-        for kind in self._serene_digests_due(now):
-            rows = self._serene_digest_rows(kind, now)
-            # An empty digest is not sent, but the day counts as done.
-            if rows and self.email:
-                self._serene_queue_digest(kind, rows)
-            sent[f"serene_digest_{kind}_on"] = local.date()
-        if sent:
-            # sudo: res.users - the cron's bookkeeping field
-            self.sudo().write(sent)
+        """Queue each of these users the digests they are owed at ``now``."""
+        for user in self:
+            local = user._serene_local_now(now)
+            sent = {}
+            for kind in user._serene_digests_due(now):
+                rows = user._serene_digest_rows(kind, now)
+                # An empty digest is not sent, but the day counts as done.
+                if rows and user.email:
+                    user._serene_queue_digest(kind, rows)
+                sent[f"serene_digest_{kind}_on"] = local.date()
+            if sent:
+                # sudo: res.users - the cron's bookkeeping field
+                user.sudo().write(sent)
 
     def _serene_digest_rows(self, kind, now):
         """Per client of this note owner: counts and a link to the contact; never the client's name,
@@ -126,22 +121,16 @@ class ResUsers(models.Model):
                     }
                 )
             return sorted(rows, key=lambda row: row["when"])
-        since = now - timedelta(days=7)
-        # sudo: serene.portal.activity - counted for the note owner's own clients, for the cron
-        Activity = self.env["serene.portal.activity"].sudo()
-        groups = Activity._read_group(
+        # What the client did in the activity window (the Client Portal panel's 7 days).
+        groups = Portal._read_recent_activity(
             [
                 ("portal_id", "in", portals.ids),
                 ("actor", "=", "client"),
-                ("result", "=", "ok"),
                 ("event_type", "in", ("portal_viewed", "form_completed", "document_uploaded")),
-                ("event_at", ">=", since),
-            ],
-            ["portal_id", "event_type"],
-            ["__count"],
+            ]
         )
         counts = {}
-        for portal, event_type, count in groups:
+        for portal, event_type, _actor, count, _last in groups:
             counts.setdefault(portal, {})[event_type] = count
         return [
             {

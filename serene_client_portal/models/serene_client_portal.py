@@ -231,14 +231,9 @@ class SereneClientPortal(models.Model):
         batch queues its messages and marks its items in one transaction: a run that is stopped
         and started again reminds nobody twice. Odoo is told how many clients are due, so a run
         out of time is followed at once by another, not an hour later."""
-        Cron = self.env["ir.cron"]
-        due = self._get_portals_to_remind()
-        Cron._commit_progress(remaining=len(due))
-        for start in range(0, len(due), REMINDER_BATCH):
-            portals = due[start : start + REMINDER_BATCH]
-            portals._send_reminders()
-            if Cron._commit_progress(len(portals)) <= 0:
-                return
+        self.env["ir.cron"]._serene_in_batches(
+            self._get_portals_to_remind(), REMINDER_BATCH, lambda portals: portals._send_reminders()
+        )
 
     @api.model
     def _get_portals_to_remind(self):
