@@ -86,7 +86,11 @@ class SerenePortalItem(models.Model):
         ondelete="cascade",
         check_company=True,
     )
-    partner_id = fields.Many2one(related="portal_id.partner_id", string="Client", store=True, index=True)
+    # The client goes with the portal: deleting a contact (an uninstall removing the demo) takes
+    # its portal and items along in one cascade, with no row left pointing at a deleted portal.
+    partner_id = fields.Many2one(
+        related="portal_id.partner_id", string="Client", store=True, index=True, ondelete="cascade"
+    )
     company_id = fields.Many2one(related="portal_id.company_id", store=True, index=True)
     survey_id = fields.Many2one(
         "survey.survey",
