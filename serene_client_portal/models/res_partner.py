@@ -18,6 +18,8 @@ CONTACT_FIELDS = {"email", "phone", "serene_birthdate"}
 # A client's details that only their note owner or a practice manager changes, each change audited.
 GUARDED_FIELDS = CONTACT_FIELDS | {"serene_emergency_contact"}
 
+# The portal's records shown on the contact: never written through it.
+PORTAL_RECORD_FIELDS = {"serene_portal_ids", "portal_item_ids"}
 # The fields that decide who works with a client: writing them may hand the client over.
 HANDOVER_FIELDS = {"note_owner_id", "care_team_user_ids"}
 
@@ -377,16 +379,15 @@ class ResPartner(models.Model):
         if not self.env.su:
             self._check_practice_fields_write(vals)
         changed = GUARDED_FIELDS & set(vals)
-        handover = {name: vals[name] for name in HANDOVER_FIELDS & set(vals)}
-        if handover and not self.env.su:
+        if HANDOVER_FIELDS & set(vals) and not self.env.su:
             # A hand-over may take the contact out of the writer's sight ("own clients only"),
-            # and Odoo's write reads the contact back: the rest is written as the writer, the
-            # hand-over once write access and _check_practice_fields_write allowed it.
+            # and Odoo's write reads the contact back: what write() checks is checked here, for
+            # every value, and the write is done as the system.
             self.check_access("write")
-            rest = {name: value for name, value in vals.items() if name not in handover}
-            result = super().write(rest) if rest else True
-            # sudo: res.partner - the hand-over is allowed above; the writer may no longer read the contact
-            result = super(ResPartner, self.sudo()).write(handover) and result
+            for name in vals:
+                self._check_field_access(self._fields[name], "write")
+            # sudo: res.partner - access, field access and the practice's rules were checked above
+            result = super(ResPartner, self.sudo()).write(vals)
         else:
             result = super().write(vals)
         if changed:
@@ -404,6 +405,11 @@ class ResPartner(models.Model):
         """Contacts are editable by every internal user; the fields that grant access to a
         client's health data are not. ``self`` is empty for a creation."""
         user = self.env.user
+        if PORTAL_RECORD_FIELDS & set(vals):
+            # Lists of the portal's own records: a list written empty would delete them.
+            raise AccessError(
+                _("A client's portal and its items are managed on the Client Portal page, not through the contact.")
+            )
         if "email_normalized" in vals and self._filter_clients():
             # "Email me a new link" finds clients by it: it follows the email, never set by hand.
             raise AccessError(_("A client's normalized email follows their email address."))
