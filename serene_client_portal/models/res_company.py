@@ -1,5 +1,5 @@
 from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 def limit_message(env, kind, **values):
@@ -121,11 +121,35 @@ class ResCompany(models.Model):
     )
 
     def write(self, vals):
+        if not self.env.su and not self.env.user.has_group("base.group_erp_manager"):
+            # Practice managers may change the portal's settings of their companies, nothing else.
+            refused = [name for name in vals if not name.startswith("serene_")]
+            if refused:
+                raise AccessError(
+                    self.env._(
+                        "Only an administrator may change a company's %(fields)s; "
+                        "practice managers change the portal's settings only.",
+                        fields=", ".join(
+                            self._fields[name].string if name in self._fields else name for name in refused
+                        ),
+                    )
+                )
         result = super().write(vals)
         if "serene_own_clients_only" in vals:
             # The record rules on contacts read this setting: drop their cached domains.
             self.env.registry.clear_cache()
         return result
+
+    def action_serene_portal_settings(self):
+        """The portal's settings of this company, for whoever may change them: its practice
+        managers (who are not administrators) and administrators."""
+        self.ensure_one()
+        self.check_access("write")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "serene_client_portal.res_company_action_serene_settings"
+        )
+        action["res_id"] = self.id
+        return action
 
     # ------------------------------------------------------------------
     # The practice's plan: how many client portals may be active at once

@@ -27,14 +27,25 @@ class SerenePortalPacket(models.Model):
         for packet in self:
             packet.line_count = len(packet.line_ids)
 
-    def _prepare_item_vals(self, partner):
-        """The items this packet gives ``partner``, due relative to today."""
+    def _serene_open_lines(self, partner):
+        """The lines of these packets that ``partner`` already has open: an item from the packet,
+        of the same form (or type and title), not completed yet. Assigning the packet again skips them."""
+        open_items = self.env["serene.portal.item"].search(
+            [("partner_id", "=", partner.id), ("packet_id", "in", self.ids), ("state", "!=", "completed")]
+        )
+        keys = {(item.packet_id.id, item.item_type, item.survey_id.id or item.name) for item in open_items}
+        return self.line_ids.filtered(
+            lambda line: (line.packet_id.id, line.item_type, line.survey_id.id or line.name) in keys
+        )
+
+    def _prepare_item_vals(self, partner, skip_lines=None):
+        """The items this packet gives ``partner``, due relative to today, but for ``skip_lines``."""
         today = fields.Date.context_today(self)
         vals_list = []
         for packet in self:
             if not packet.line_ids:
                 raise UserError(_("The packet “%(name)s” has no items yet.", name=packet.name))
-            for line in packet.line_ids:
+            for line in packet.line_ids - (skip_lines or self.env["serene.portal.packet.line"]):
                 vals_list.append(
                     {
                         "partner_id": partner.id,

@@ -29,3 +29,4 @@ from . import test_client_pages_run_no_script
 from . import test_role_matrix
 from . import test_one_sender
 from . import test_link_validity_and_counting
+from . import test_practice_manager_settings

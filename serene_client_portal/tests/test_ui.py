@@ -54,6 +54,10 @@ class TestClientPortalTours(TourCase):
         self.assertEqual(sorted(portal.item_ids.mapped("item_type")), ["intake_form", "link"])
         self.assertEqual(portal.item_ids.filtered(lambda i: i.item_type == "link").url, "https://example.com/breathe")
 
+    def test_manager_changes_a_portal_setting(self):
+        self.run_tour(self.clients_url, "serene_manager_changes_a_setting", "t_manager")
+        self.assertEqual(self.company.serene_portal_link_expiry_days, 45)
+
     def test_team_member_sees_disabled_buttons(self):
         self.env["serene.portal.item"].create(
             {

@@ -29,12 +29,13 @@ class SerenePortalAddItem(models.TransientModel):
         for wizard in self:
             wizard.portal_exists = bool(wizard.partner_id.client_portal_id)
 
-    def _prepare_item_vals(self):
+    def _prepare_item_vals(self, skip_lines=None):
+        """The items to create; ``skip_lines``: packet lines the client already has open."""
         self.ensure_one()
         base = {"partner_id": self.partner_id.id, "due_date": self.due_date}
         Item = self.env["serene.portal.item"]
         vals_list = [dict(base, **Item._prepare_survey_vals(survey)) for survey in self.survey_ids]
-        vals_list += self.packet_ids._prepare_item_vals(self.partner_id)
+        vals_list += self.packet_ids._prepare_item_vals(self.partner_id, skip_lines=skip_lines)
         vals_list += [
             dict(
                 base,
@@ -72,21 +73,33 @@ class SerenePortalAddItem(models.TransientModel):
     def action_add(self):
         self.ensure_one()
         self.partner_id._serene_check_access_level(need="owner")
-        vals_list = self._prepare_item_vals()
+        # A packet assigned again adds only what the client does not have open already.
+        skipped = self.packet_ids._serene_open_lines(self.partner_id)
+        vals_list = self._prepare_item_vals(skip_lines=skipped)
+        if not vals_list and skipped:
+            raise UserError(
+                _(
+                    "%(name)s already has every item of these packets open: nothing was added.",
+                    name=self.partner_id.name,
+                )
+            )
         if not vals_list:
             raise UserError(_("Pick at least one packet, form, file, request, link or instructions to add."))
         # The packet an item comes from is the system's to record, the rest is the practitioner's.
         items = self.env["serene.portal.item"]._serene_create_with_system_values(vals_list)
         if self.notify_client:
             items._notify_client()
+        message = _("%(count)s items added to %(name)s's portal.", count=len(items), name=self.partner_id.name)
+        if skipped:
+            message += " " + _(
+                "Skipped, as the client already has them open: %(names)s.", names=", ".join(skipped.mapped("name"))
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": _(
-                    "%(count)s items added to %(name)s's portal.", count=len(items), name=self.partner_id.name
-                ),
+                "message": message,
                 "next": {"type": "ir.actions.act_window_close", "infos": {"serene_items_added": len(items)}},
             },
         }

@@ -336,3 +336,39 @@ tours.add("serene_contact_change_asks_password", {
         },
     ],
 });
+
+// A practice manager (not an administrator) lands on every client of the practice and
+// changes a portal setting from the Practice app.
+tours.add("serene_manager_changes_a_setting", {
+    steps: () => [
+        {
+            content: "The Clients list shows the practice's clients, not only the manager's own",
+            trigger: ".o_list_view .o_data_row td:contains('Client Carla')",
+        },
+        {
+            content: "Open Configuration",
+            trigger: "button[data-menu-xmlid='serene_client_portal.serene_configuration_menu']",
+            run: "click",
+        },
+        {
+            content: "Open Portal Settings",
+            trigger: "a[data-menu-xmlid='serene_client_portal.serene_portal_settings_menu']",
+            run: "click",
+        },
+        {
+            content: "Change how long new links stay valid",
+            trigger: ".o_form_view .o_field_widget[name=serene_portal_link_expiry_days] input",
+            run: "edit 45",
+        },
+        {
+            content: "Save (Odoo reloads the page once a company is saved)",
+            trigger: ".o_form_button_save",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Saved: the form shows the new value after the reload",
+            trigger: ".o_form_view .o_field_widget[name=serene_portal_link_expiry_days] input:value(45)",
+        },
+    ],
+});
