@@ -86,8 +86,7 @@ def test_upgrade_keeps_data(fresh_db):
     # As 19.0.1.1.0 left it: the retry job on the portal.
     psql(
         fresh_db,
-        "UPDATE ir_act_server SET model_id = (SELECT id FROM ir_model WHERE model = 'serene.client.portal'), "
-        "model_name = 'serene.client.portal' "
+        "UPDATE ir_act_server SET model_id = (SELECT id FROM ir_model WHERE model = 'serene.client.portal') "
         "WHERE id = (SELECT ir_actions_server_id FROM ir_cron "
         "WHERE cron_name = 'Client Portal: retry failed notifications')",
     )
@@ -114,7 +113,8 @@ def test_upgrade_keeps_data(fresh_db):
     assert (
         psql(
             fresh_db,
-            "SELECT act.model_name FROM ir_cron cron JOIN ir_act_server act ON act.id = cron.ir_actions_server_id "
+            "SELECT model.model FROM ir_cron cron JOIN ir_act_server act ON act.id = cron.ir_actions_server_id "
+            "JOIN ir_model model ON model.id = act.model_id "
             "WHERE cron.cron_name = 'Client Portal: retry failed notifications'",
         )
         == "serene.portal.notification"
