@@ -48,4 +48,4 @@ cat <<MSG
 
 MSG
 [ "${1:-}" = "--no-serve" ] && exit 0
-exec "$PY" -m odoo --addons-path="$ADDONS_PATH" -d "$DB" --db-filter="^$DB\$" --http-port="$PORT" --http-interface=127.0.0.1
+exec "$PY" "${ODOO_MAIN[@]}" --addons-path="$ADDONS_PATH" -d "$DB" --db-filter="^$DB\$" --http-port="$PORT" --http-interface=127.0.0.1

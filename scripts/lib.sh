@@ -4,9 +4,17 @@ PY=${PYTHON:-python3}
 ODOO_SRC=$("$PY" -c 'import importlib.util as u, os; s = u.find_spec("odoo"); print(os.path.dirname(list(s.submodule_search_locations)[0]) if s else "")' 2>/dev/null)
 ADDONS_PATH="$ODOO_SRC/addons,$REPO"
 ODOO_DEPS=portal,website,mail,sms,survey,calendar
+# odoo-bin, as the README asks, not "python3 -m odoo": with --workers, Odoo starts its websocket
+# (gevent) process as "python3 <argv[0]> gevent", which fails over and over when argv[0] is
+# odoo/__main__.py. "-m odoo" only where Odoo was installed without its source tree.
+if [ -f "$ODOO_SRC/odoo-bin" ]; then
+    ODOO_MAIN=("$ODOO_SRC/odoo-bin")
+else
+    ODOO_MAIN=(-m odoo)
+fi
 
 odoo() {
-    "$PY" -m odoo --addons-path="$ADDONS_PATH" --http-interface=127.0.0.1 "$@"
+    "$PY" "${ODOO_MAIN[@]}" --addons-path="$ADDONS_PATH" --http-interface=127.0.0.1 "$@"
 }
 
 require_odoo() {
@@ -45,10 +53,10 @@ make_base_db() {
 
 # Databases and their filestores go together (attachments live on disk).
 drop_db() {
-    "$PY" -m odoo db drop "$1" >/dev/null 2>&1 || dropdb --if-exists "$1" >/dev/null 2>&1 || true
+    "$PY" "${ODOO_MAIN[@]}" db drop "$1" >/dev/null 2>&1 || dropdb --if-exists "$1" >/dev/null 2>&1 || true
 }
 
 fresh_db() {
     local out
-    out=$("$PY" -m odoo db duplicate -f "$2" "$1" 2>&1) || { echo "$out" | tail -20; return 1; }
+    out=$("$PY" "${ODOO_MAIN[@]}" db duplicate -f "$2" "$1" 2>&1) || { echo "$out" | tail -20; return 1; }
 }

@@ -108,13 +108,6 @@ else
     read -r PORT_A PORT_B GEVENT_A GEVENT_B <<<"$(free_ports 4)"
 fi
 
-# odoo-bin, not "python3 -m odoo": with --workers, Odoo starts its websocket (gevent) process
-# as "python3 <argv[0]> gevent", which fails over and over when argv[0] is odoo/__main__.py.
-if [ -f "$ODOO_SRC/odoo-bin" ]; then
-    ODOO_MAIN=("$ODOO_SRC/odoo-bin")
-else
-    ODOO_MAIN=(-m odoo)
-fi
 # With --workers each server also runs a websocket (gevent) process; when gevent cannot load
 # its plugins, the server restarts it in a loop that takes about half a core.
 if ! "$PY" -c 'import pkg_resources; pkg_resources.require("gevent")' >/dev/null 2>&1; then

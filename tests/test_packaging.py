@@ -1,8 +1,31 @@
 """The addon installs, uninstalls, reinstalls and upgrades cleanly on a real database."""
 
+import re
+
 from conftest import psql, run_odoo
 
 MODULE = "serene_client_portal"
+# "2026-12-05 18:50:11,808 652 WARNING db odoo.addons.base.models.ir_actions_report: ..."
+LOG_LINE = re.compile(r"^\S+ \S+ \d+ (?P<level>[A-Z]+) \S+ (?P<logger>[\w.]+): ")
+
+
+def addon_warnings(log):
+    """The WARNING, ERROR and CRITICAL lines of ``log`` the addon is behind: its own loggers', and
+    any logged while Odoo loads it (its data, views, demo data)."""
+    found, loading = [], False
+    for line in log.splitlines():
+        entry = LOG_LINE.match(line)
+        if not entry:
+            continue
+        if entry["logger"] == "odoo.modules.loading":
+            if f"Loading module {MODULE} " in line:
+                loading = True
+            elif f"Module {MODULE} loaded" in line:
+                loading = False
+        ours = loading or entry["logger"].startswith(f"odoo.addons.{MODULE}")
+        if ours and entry["level"] in ("WARNING", "ERROR", "CRITICAL"):
+            found.append(line)
+    return found
 
 
 def module_state(db):
@@ -14,8 +37,10 @@ def table_exists(db, table):
 
 
 def test_install_uninstall_reinstall(fresh_db):
-    run_odoo("-d", fresh_db, "-i", MODULE, "--stop-after-init", "--http-interface=127.0.0.1")
+    installed = run_odoo("-d", fresh_db, "-i", MODULE, "--stop-after-init", "--http-interface=127.0.0.1")
     assert module_state(fresh_db) == "installed"
+    assert f"Module {MODULE} loaded" in installed.stderr, "the log is read where Odoo writes it"
+    assert not addon_warnings(installed.stderr), "\n".join(addon_warnings(installed.stderr))
     assert table_exists(fresh_db, "serene_portal_item")
     assert psql(fresh_db, "SELECT count(*) FROM res_partner WHERE is_client") == "8", "demo clients"
 
@@ -66,8 +91,10 @@ def test_upgrade_keeps_data(fresh_db):
         "WHERE cron_name = 'Client Portal: retry failed notifications')",
     )
     before = psql(fresh_db, counts)
-    run_odoo("-d", fresh_db, "-u", MODULE, "--stop-after-init", "--http-interface=127.0.0.1")
+    upgraded = run_odoo("-d", fresh_db, "-u", MODULE, "--stop-after-init", "--http-interface=127.0.0.1")
     assert module_state(fresh_db) == "installed"
+    assert f"Module {MODULE} loaded" in upgraded.stderr, "the log is read where Odoo writes it"
+    assert not addon_warnings(upgraded.stderr), "\n".join(addon_warnings(upgraded.stderr))
     assert psql(fresh_db, counts) == before
     assert (
         psql(

@@ -428,9 +428,12 @@ class SereneClientPortal(models.Model):
             batch = pending[start : start + NOTIFY_BATCH]
             for author, activities in batch.grouped("create_uid").items():
                 # sudo: in the name of whoever raised the to-dos, with the rights the request that
-                # raised them had (a client is Odoo's public user, running sudo'd portal code)
-                activities.with_user(author).sudo().action_notify()
+                # raised them had (a client is Odoo's public user, running sudo'd portal code).
+                # Their emails are queued, not sent when the batch commits: Odoo's mail queue,
+                # running at the same moment in another cron thread, would send them too.
+                activities.with_user(author).sudo().with_context(mail_notify_force_send=False).action_notify()
             batch.write({"serene_notify_pending": False})
+            self.env["serene.portal.notification"]._wake_queue("mail.ir_cron_mail_scheduler_action")
             if Cron._commit_progress(len(batch)) <= 0:
                 return
 

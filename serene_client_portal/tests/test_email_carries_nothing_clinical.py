@@ -86,6 +86,23 @@ class TestEmailCarriesNothingClinical(SereneCase, TransactionCase):
         for mail in owner_mails:
             self.assertNotIn("Trauma", f"{mail.subject}{mail.body_html}")
 
+    def test_the_job_leaves_the_assignment_emails_to_the_mail_queue(self):
+        """Odoo's mail queue may run at the same moment in another cron thread: the job queues its
+        emails and wakes the queue, it does not send them too when it commits (the same emails
+        sent twice at once, and one side failing on the concurrent update)."""
+        portal = self.client.client_portal_id or self.client._serene_get_or_create_portals()
+        Mail = self.env["mail.mail"].sudo()
+        last = Mail.search([], order="id desc", limit=1).id or 0
+        portal.with_user(self.user_team)._notify_note_owner("Consent signed: Consent", note="Signed.")
+        queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        before = Trigger.search_count([("cron_id", "=", queue.id)])
+        self._notify()
+        mails = Mail.search([("id", ">", last), ("recipient_ids", "in", self.user_owner.partner_id.ids)])
+        self.assertTrue(mails, "the note owner's email")
+        self.assertEqual(set(mails.mapped("state")), {"outgoing"}, "left to the mail queue")
+        self.assertGreater(Trigger.search_count([("cron_id", "=", queue.id)]), before, "the queue is woken")
+
     def test_a_failed_delivery_todo_email_names_nothing(self):
         """The to-do about a client's email that could not be sent names the client in Odoo only."""
         portal = self.client.client_portal_id or self.client._serene_get_or_create_portals()

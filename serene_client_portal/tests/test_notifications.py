@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import fields
 from odoo.tests import tagged
@@ -63,6 +64,17 @@ class TestDeliveryStaffCanSee(MockEmail, SereneTransactionCase):
         with freeze_time(fields.Datetime.now() + timedelta(minutes=30)):
             self.env["serene.portal.notification"]._cron_retry_failed_notifications()
         self.assertEqual(notification.state, "queued")
+
+    def test_the_client_portal_page_shows_why_a_delivery_failed(self):
+        """With no mail server (a new install, the demo) every row says "Failed": the reason shows
+        beside it, not in a column to find first."""
+        arch = self.env["res.partner"].with_user(self.user_owner).get_views([(False, "form")])["views"]["form"]["arch"]
+        reason = etree.fromstring(arch).xpath(
+            "//field[@name='serene_notification_ids']/list/field[@name='failure_reason']"
+        )
+        self.assertEqual(len(reason), 1, "the notification rows have a failure reason column")
+        self.assertNotIn(reason[0].get("optional"), ("hide", "hidden"))
+        self.assertFalse(reason[0].get("column_invisible"))
 
     def test_a_code_that_could_not_go_out_in_time_shows_failed(self):
         self.company.serene_portal_verify_code = "email"
