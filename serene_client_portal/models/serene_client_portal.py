@@ -427,7 +427,7 @@ class SereneClientPortal(models.Model):
         for start in range(0, len(pending), NOTIFY_BATCH):
             batch = pending[start : start + NOTIFY_BATCH]
             for author, activities in batch.grouped("create_uid").items():
-                # sudo: in the name of whoever raised the to-dos, with the rights the request that
+                # sudo: mail.activity - in the name of whoever raised the to-dos, with the rights the request that
                 # raised them had (a client is Odoo's public user, running sudo'd portal code).
                 # Their emails are queued, not sent when the batch commits: Odoo's mail queue,
                 # running at the same moment in another cron thread, would send them too.
