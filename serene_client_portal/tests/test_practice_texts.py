@@ -65,6 +65,19 @@ class TestPracticeManagerEditsTheTexts(SereneRpcMixin, SereneCase, HttpCase):
             expected = {self.env.ref(f"serene_client_portal.{name}").id for name in names}
             self.assertEqual(set(found), expected)
 
+    def test_manager_rewords_an_email_in_the_browser(self):
+        self.start_tour(
+            "/odoo/action-serene_client_portal.res_partner_action_clients",
+            "serene_manager_rewords_an_email",
+            login="t_manager",
+            timeout=120,
+        )
+        email = self.env.ref("serene_client_portal.mail_template_identity_code")
+        self.assertEqual(email.subject, "Your portal code from {{ object.company_id.name }}")
+        # The web client's editor kept the body's placeholders as they were.
+        self.assertEqual(unknown_code(email), [])
+        self.assertIn("ctx.get('portal_code')", str(email.body_html))
+
     def test_the_shipped_texts_use_only_their_own_code(self):
         for name in MAIL_TEMPLATES + SMS_TEMPLATES:
             template = self.env.ref(f"serene_client_portal.{name}")
