@@ -1,10 +1,12 @@
 from odoo import fields, models
 
-from ..tools.practice_text import check_practice_texts, search_shipped, shipped_ids
+from ..tools.practice_text import check_practice_text_fields, check_practice_texts, search_shipped, shipped_ids
 
 
 class MailTemplate(models.Model):
     _inherit = "mail.template"
+    # What of the addon's texts a practice manager changes: the words.
+    _serene_practice_text_fields = ("subject", "body_html")
 
     # The addon's own emails: the practice's managers edit them (ir_rules.xml), with the
     # placeholders the addon's texts use and no other code (tools/practice_text.py).
@@ -22,6 +24,10 @@ class MailTemplate(models.Model):
 
     def _search_serene_practice_text(self, operator, value):
         return search_shipped(self, operator, value)
+
+    def write(self, vals):
+        check_practice_text_fields(self, vals, self._serene_practice_text_fields)
+        return super().write(vals)
 
     def _check_access_right_dynamic_template(self):
         texts = check_practice_texts(self)

@@ -130,14 +130,31 @@ class TestPracticeManagerEditsTheTexts(SereneRpcMixin, SereneCase, HttpCase):
             with self.subTest(field=field, value=value[-60:]):
                 answer = self.rpc("mail.template", "write", email.ids, {field: value})
                 self.assertEqual(self.rpc_error(answer), "odoo.exceptions.AccessError", answer)
+        # The words only: not who receives a copy of every client's link, not what is attached.
+        for values in (
+            {"email_cc": "someone@example.com"},
+            {"partner_to": "{{ object.partner_id.id }}", "subject": "Hi"},
+            {"model_id": self.env.ref("base.model_res_partner").id},
+            {"active": False},
+        ):
+            with self.subTest(values=values):
+                answer = self.rpc("mail.template", "write", email.ids, values)
+                self.assertEqual(self.rpc_error(answer), "odoo.exceptions.AccessError", answer)
         sms = self.env.ref("serene_client_portal.sms_template_portal_items")
-        answer = self.rpc("sms.template", "write", sms.ids, {"body": "{{ object.partner_id.comment }}"})
-        self.assertEqual(self.rpc_error(answer), "odoo.exceptions.AccessError", answer)
+        partner_model = self.env.ref("base.model_res_partner").id
+        for values in ({"body": "{{ object.partner_id.comment }}"}, {"model_id": partner_model}):
+            with self.subTest(values=values):
+                answer = self.rpc("sms.template", "write", sms.ids, values)
+                self.assertEqual(self.rpc_error(answer), "odoo.exceptions.AccessError", answer)
         email.invalidate_recordset()
         sms.invalidate_recordset()
         self.assertNotIn("partner_id.email", str(email.body_html))
         self.assertEqual(email.subject, "{{ object.company_id.name }}: your client portal")
         self.assertNotIn("comment", sms.body)
+        self.assertFalse(email.email_cc)
+        self.assertTrue(email.active)
+        self.assertEqual(email.model, "serene.client.portal")
+        self.assertEqual(sms.model, "serene.client.portal")
 
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
     def test_managers_edit_no_other_template_and_practitioners_none(self):

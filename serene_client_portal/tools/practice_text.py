@@ -90,15 +90,39 @@ def search_shipped(model, operator, value):
     return [("id", "in" if shipped else "not in", list(shipped_ids(model)))]
 
 
+def _practice_manager_only(env):
+    """Whether the user edits the addon's texts as a practice manager, not as a template editor."""
+    user = env.user
+    return (
+        not env.su
+        and user.has_group("serene_client_portal.group_practice_manager")
+        and not user.has_group("mail.group_mail_template_editor")
+    )
+
+
+def check_practice_text_fields(templates, fnames, allowed):
+    """A practice manager changes the words of the addon's texts (``allowed`` fields), nothing
+    else of them: not who receives them (a copy of every client's link to another address), not
+    what is attached, not their model."""
+    if not _practice_manager_only(templates.env) or not templates.filtered("serene_practice_text"):
+        return
+    others = sorted(set(fnames) - set(allowed))
+    if others:
+        fields = templates._fields
+        raise AccessError(
+            templates.env._(
+                "Practice managers change the words of the Client Portal's texts only, not: %(fields)s",
+                fields=", ".join(fields[name].get_description(templates.env)["string"] for name in others),
+            )
+        )
+
+
 def check_practice_texts(templates):
     """The templates among ``templates`` (mail.template or sms.template) a practice manager who is
     no template editor edits as practice texts, after checking they use only the addon's code;
     raises AccessError with what they use beyond it."""
     env = templates.env
-    user = env.user
-    if env.su or not user.has_group("serene_client_portal.group_practice_manager"):
-        return templates.browse()
-    if user.has_group("mail.group_mail_template_editor"):
+    if not _practice_manager_only(env):
         return templates.browse()
     texts = templates.filtered("serene_practice_text")
     # sudo: mail.template / sms.template - every field's text, whichever group may read the field
