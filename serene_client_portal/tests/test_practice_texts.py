@@ -4,12 +4,21 @@ own texts use and no other code; nobody else edits them, and no manager edits Od
 templates."""
 
 import ast
+import logging
+import re
+from pathlib import Path
+
+from lxml import etree
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
+from odoo.tools.rendering_tools import parse_inline_template
+from odoo.tools.translate import PoFileReader
 
 from ..tools.practice_text import unknown_code
 from .common import SereneCase, SereneRpcMixin
+
+_logger = logging.getLogger(__name__)
 
 MAIL_TEMPLATES = (
     "mail_template_portal_items",
@@ -24,6 +33,19 @@ SMS_TEMPLATES = (
     "sms_template_portal_reminder",
     "sms_template_identity_code",
 )
+
+
+def code_of(text):
+    """The QWeb attributes and inline expressions of a piece of a template, whitespace aside."""
+    norm = " ".join
+    attributes = {
+        (name, norm(value.split()))
+        for node in etree.fromstring(f"<div>{text}</div>", etree.HTMLParser()).iter()
+        for name, value in node.attrib.items()
+        if name.startswith("t-")
+    }
+    expressions = {norm(expr.split()) for _text, expr, _default in parse_inline_template(text) if expr}
+    return attributes, expressions
 
 
 @tagged("post_install", "-at_install", "serene", "security")
@@ -77,6 +99,17 @@ class TestPracticeManagerEditsTheTexts(SereneRpcMixin, SereneCase, HttpCase):
         # The web client's editor kept the body's placeholders as they were.
         self.assertEqual(unknown_code(email), [])
         self.assertIn("ctx.get('portal_code')", str(email.body_html))
+
+    def test_translations_carry_the_same_code(self):
+        """A practice manager edits a translated text as the English one: the translations use
+        the very placeholders and conditions of the texts they translate."""
+        checked = 0
+        for po in sorted((Path(__file__).parent.parent / "i18n").glob("*.po")):
+            for entry in PoFileReader(str(po)):
+                if entry["value"] and re.search(r"t-[a-z]|\{\{", entry["src"]):
+                    checked += 1
+                    self.assertEqual(code_of(entry["value"]), code_of(entry["src"]), f"{po.name}: {entry['src'][:80]}")
+        _logger.info("practice texts: %s translated pieces with code checked", checked)
 
     def test_the_shipped_texts_use_only_their_own_code(self):
         for name in MAIL_TEMPLATES + SMS_TEMPLATES:
