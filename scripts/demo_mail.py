@@ -33,6 +33,8 @@ th,td{{text-align:left;padding:.3rem 1rem .3rem 0;border-bottom:1px solid #ddd}}
 <body><h1>Demo mailbox</h1>
 <p>Every email the demo's Odoo sent, newest first ({count}). Nothing left this machine.
 This page refreshes itself every 10 seconds.</p>
+<p>Text messages are not delivered in the demo (Odoo sends them through its IAP service): a
+client's <em>Client Portal</em> tab shows each one as Failed, with its reason.</p>
 <table><thead><tr><th scope="col">Received</th><th scope="col">To</th><th scope="col">Subject</th>
 <th scope="col">Raw</th></tr></thead><tbody>
 {rows}
