@@ -74,7 +74,7 @@ else
     say "Python requirements already installed"
 fi
 odoo_importable || die "python3 still cannot import Odoo 19"
-"$PY" -c 'import websocket, qrcode, pytest_odoo' || die "project requirements missing"
+"$PY" -c 'import websocket, qrcode, pytest_odoo, aiosmtpd' || die "project requirements missing"
 
 # 4. axe-core for the accessibility check of the portal pages (npm registry, cached per user).
 axe_dir=${XDG_CACHE_HOME:-$HOME/.cache}/serene-client-portal

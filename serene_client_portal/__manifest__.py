@@ -29,6 +29,7 @@
         "views/survey_question_views.xml",
         "views/serene_portal_packet_views.xml",
         "views/calendar_event_type_views.xml",
+        "views/serene_practice_text_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_company_views.xml",
         "wizard/serene_portal_add_item_views.xml",

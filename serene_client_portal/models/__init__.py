@@ -23,7 +23,9 @@ from . import ir_attachment
 from . import ir_actions_report
 from . import serene_portal_notification
 from . import mail_mail
+from . import mail_template
 from . import mail_activity
 from . import sms_sms
+from . import sms_template
 from . import serene_portal_link_request
 from . import serene_portal_submission

@@ -372,3 +372,44 @@ tours.add("serene_manager_changes_a_setting", {
         },
     ],
 });
+
+// A practice manager (not an administrator) opens the portal's emails from Portal Settings
+// and rewords one.
+tours.add("serene_manager_rewords_an_email", {
+    steps: () => [
+        {
+            content: "Open Configuration",
+            trigger: "button[data-menu-xmlid='serene_client_portal.serene_configuration_menu']",
+            run: "click",
+        },
+        {
+            content: "Open Portal Settings",
+            trigger: "a[data-menu-xmlid='serene_client_portal.serene_portal_settings_menu']",
+            run: "click",
+        },
+        {
+            content: "Open the portal's emails",
+            trigger: ".o_form_view button.o_serene_mail_templates",
+            run: "click",
+        },
+        {
+            content: "Open the identity code's email",
+            trigger: ".o_list_view .o_data_row td:contains('Client Portal: identity code')",
+            run: "click",
+        },
+        {
+            content: "Reword its subject",
+            trigger: ".o_form_view .o_field_widget[name=subject] input",
+            run: "edit Your portal code from {{ object.company_id.name }}",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saved",
+            trigger: ".o_form_view:not(:has(.o_form_button_save:visible))",
+        },
+    ],
+});
