@@ -183,6 +183,11 @@ class TestFormsByKeyboard(SereneCase, HttpCase):
 
     def _check(self, client, step, counts):
         """axe-core finds nothing at this step, and the page fits the screen's width."""
+        client.wait_for(
+            "!document.querySelector('.o_survey_form_content') || "
+            "getComputedStyle(document.querySelector('.o_survey_form_content')).opacity === '1'",
+            what="the end of the page's fade-in",
+        )
         violations = client.axe()
         by_impact = {}
         for violation in violations:
@@ -196,6 +201,24 @@ class TestFormsByKeyboard(SereneCase, HttpCase):
         """``selector`` in the question at ``position`` (from 1) of the form."""
         question = self.survey_every_type.question_ids.sorted("sequence")[position - 1]
         return f'.js_question-wrapper[id="{question.id}"] {selector}'
+
+    def test_only_portal_forms_change(self):
+        """Odoo's survey pages change for a form opened through the portal only: the same
+        survey answered outside a portal is rendered and scripted as Odoo renders it."""
+        portal_page = self.url_open(f"/portal/{self.key}/item/{self.form.id}/form")
+        self.assertIn("/survey/", portal_page.url)
+        self.assertIn("data-serene-accessible", portal_page.text)
+        self.assertIn("serene_client_portal.survey_a11y", portal_page.text)
+        # sudo: survey.survey - an answer outside any portal, as a public visitor would start it
+        plain = self.survey_every_type.sudo()._create_answer(user=self.env.ref("base.public_user"))
+        self.survey_every_type.access_mode = "public"
+        plain_page = self.url_open(
+            f"/survey/start/{self.survey_every_type.access_token}?answer_token={plain.access_token}"
+        )
+        self.assertEqual(plain_page.status_code, 200)
+        self.assertIn("o_survey-fill-form", plain_page.text)
+        self.assertNotIn("data-serene-accessible", plain_page.text)
+        self.assertNotIn("serene_client_portal.survey_a11y", plain_page.text)
 
     def test_keyboard_only_client_completes_a_form(self):
         counts = {}
