@@ -1,6 +1,7 @@
 import { Dialog } from "@web/core/dialog/dialog";
 import { _t } from "@web/core/l10n/translation";
 import { patch } from "@web/core/utils/patch";
+import { SurveyEnterTooltip } from "@survey/interactions/survey_enter_tooltip";
 import { SurveyForm } from "@survey/interactions/survey_form";
 
 const CHOICE = "input.o_serene_choice_input";
@@ -160,6 +161,16 @@ patch(SurveyForm.prototype, {
         });
         if (progressEl.textContent !== text) {
             progressEl.textContent = text;
+        }
+    },
+});
+
+/** The hint by the Submit button says what Enter does here: it goes on, but in a text area. */
+patch(SurveyEnterTooltip.prototype, {
+    updateTooltip(isTextbox) {
+        super.updateTooltip(isTextbox);
+        if (!isTextbox && document.querySelector("form.o_survey-fill-form[data-serene-accessible]")) {
+            this.enterTooltipText = this.defaultText;
         }
     },
 });
