@@ -36,6 +36,7 @@
         "wizard/serene_portal_activity_export_views.xml",
         "views/serene_menus.xml",
         "views/portal_templates.xml",
+        "views/survey_accessible_templates.xml",
     ],
     "demo": [
         "demo/serene_demo.xml",
@@ -67,6 +68,17 @@
             "web/static/src/scss/bootstrap_review_frontend.scss",
             "web/static/src/libs/fontawesome/css/font-awesome.css",
             "serene_client_portal/static/src/scss/portal.scss",
+        ],
+        # A form opened through the portal (Odoo's survey pages, survey.layout) and the consent's
+        # signature pad: keyboard and screen reader, loaded on those pages only.
+        "serene_client_portal.survey_a11y": [
+            "serene_client_portal/static/src/survey_a11y/survey_a11y.scss",
+            "serene_client_portal/static/src/survey_a11y/survey_form.js",
+            "serene_client_portal/static/src/survey_a11y/dialog.xml",
+        ],
+        "serene_client_portal.signature_a11y": [
+            "serene_client_portal/static/src/survey_a11y/signature_a11y.js",
+            "serene_client_portal/static/src/survey_a11y/name_and_signature.xml",
         ],
         "web.assets_tests": [
             "serene_client_portal/static/tests/tours/**/*",
