@@ -27,6 +27,7 @@
         "views/res_users_views.xml",
         "views/survey_survey_views.xml",
         "views/survey_question_views.xml",
+        "views/survey_user_input_views.xml",
         "views/serene_portal_packet_views.xml",
         "views/calendar_event_type_views.xml",
         "views/res_config_settings_views.xml",
@@ -35,6 +36,7 @@
         "wizard/serene_portal_activity_export_views.xml",
         "views/serene_menus.xml",
         "views/portal_templates.xml",
+        "views/survey_clinical_templates.xml",
     ],
     "demo": [
         "demo/serene_demo.xml",
