@@ -8,7 +8,7 @@
     "author": "Serene",
     "license": "LGPL-3",
     "depends": ["portal", "website", "mail", "sms", "survey", "calendar"],
-    "external_dependencies": {"python": ["qrcode"]},
+    "external_dependencies": {"python": ["qrcode", "vobject"]},
     "data": [
         "security/serene_security.xml",
         "security/ir.model.access.csv",

@@ -31,3 +31,4 @@ from . import test_one_sender
 from . import test_link_validity_and_counting
 from . import test_practice_manager_settings
 from . import test_forms_are_clinical_not_quiz
+from . import test_after_acting
