@@ -113,6 +113,10 @@ class TestFormsAreClinicalNotQuiz(MockEmail, SereneCase, HttpCase):
             "no certification email to the client",
         )
         self.assertFalse(answer.scoring_success, "a screening is neither passed nor failed")
+        # Take Again, typed by hand: nothing taken again, and no Odoo badge on the page that says so.
+        retry = self.url_open(f"/survey/retry/{self.phq9.access_token}/{answer.access_token}")
+        self.assertNotIn("Powered by", retry.text)
+        self.assertEqual(item.user_input_id, answer)
         self.assertEqual(self.client.with_user(self.user_owner).certifications_count, 0, "no Certification button")
 
     def test_settings_cannot_limit_or_time_a_clients_forms(self):
