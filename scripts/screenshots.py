@@ -37,8 +37,11 @@ def demo_records(db, addons_path):
         }
         keys = {
             name: env.ref(f"serene_client_portal.client_{name}").client_portal_id._new_access_url().rsplit("/", 1)[1]
-            for name in ("jordan", "quinn")
+            for name in ("jordan", "quinn", "riley")
         }
+        # Drew's PHQ-9, completed through the portal with a risk answer.
+        drew_items = env.ref("serene_client_portal.client_drew").client_portal_id.item_ids
+        ids["drew_phq9"] = drew_items.filtered(lambda item: item.item_type == "assessment").user_input_id[:1].id
     return ids, keys
 
 
@@ -183,6 +186,10 @@ def main():
             elif not height:
                 browser.evaluate("document.querySelector('.o_notebook').scrollIntoView({block: 'start'})")
             browser.shot(OUT / filename, height=height or 900)
+        # The answers of a form given through the portal: total, severity and risk, not a quiz.
+        browser.call("Page.navigate", url=f"{args.url}/odoo/survey.user_input/{ids['drew_phq9']}")
+        browser.wait_for(".o_form_view .ribbon")
+        browser.shot(OUT / "answers-clinical.png")
         browser.call("Network.clearBrowserCookies")
         browser.call("Emulation.setDeviceMetricsOverride", width=360, height=780, deviceScaleFactor=1, mobile=True)
         browser.call("Page.navigate", url=f"{args.url}/portal/{keys['jordan']}")
@@ -191,6 +198,10 @@ def main():
         browser.call("Page.navigate", url=f"{args.url}/portal/{keys['quinn']}")
         browser.wait_for(".o_serene_packet")
         browser.shot(OUT / "client-packet-phone.png", width=360, height=780, mobile=True)
+        browser.call("Page.navigate", url=f"{args.url}/portal/{keys['riley']}")
+        browser.wait_for(".o_serene_add_to_calendar")
+        browser.evaluate("document.querySelector('.o_serene_appointments').scrollIntoView({block: 'start'})")
+        browser.shot(OUT / "client-appointments-phone.png", width=360, height=780, mobile=True)
     finally:
         browser.close()
 

@@ -8,7 +8,7 @@
     "author": "Serene",
     "license": "LGPL-3",
     "depends": ["portal", "website", "mail", "sms", "survey", "calendar"],
-    "external_dependencies": {"python": ["qrcode"]},
+    "external_dependencies": {"python": ["qrcode", "vobject"]},
     "data": [
         "security/serene_security.xml",
         "security/ir.model.access.csv",
@@ -27,6 +27,7 @@
         "views/res_users_views.xml",
         "views/survey_survey_views.xml",
         "views/survey_question_views.xml",
+        "views/survey_user_input_views.xml",
         "views/serene_portal_packet_views.xml",
         "views/calendar_event_type_views.xml",
         "views/serene_practice_text_views.xml",
@@ -36,6 +37,7 @@
         "wizard/serene_portal_activity_export_views.xml",
         "views/serene_menus.xml",
         "views/portal_templates.xml",
+        "views/survey_clinical_templates.xml",
         "views/survey_accessible_templates.xml",
     ],
     "demo": [

@@ -4,7 +4,7 @@ from werkzeug.exceptions import NotFound
 
 from odoo import _, http
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.http import request
+from odoo.http import content_disposition, request
 from odoo.tools import is_html_empty
 
 from ..models.serene_portal_item import FORM_TYPES
@@ -85,6 +85,19 @@ class ClientPortal(http.Controller):
         if not item_sudo or (open_only and item_sudo.state == "completed"):
             raise ItemNotFound(portal_sudo)
         return portal_sudo, link_sudo, item_sudo
+
+    def _portal_appointment(self, portal_key, event_id):
+        """(portal_sudo, link_sudo, event_sudo): the upcoming appointment ``event_id`` that the
+        portal of a valid key shows its client.
+
+        :raise AccessError: as ``_portal_check_access``
+        :raise ItemNotFound: not one of this client's upcoming appointments
+        """
+        portal_sudo, link_sudo = self._portal_check_access(portal_key)
+        event_sudo = portal_sudo._get_appointment(event_id)
+        if not event_sudo:
+            raise ItemNotFound(portal_sudo)
+        return portal_sudo, link_sudo, event_sudo
 
     def _client_address(self):
         """The visitor's address as counted: the socket's peer (Odoo's ``proxy_mode`` decides
@@ -169,7 +182,7 @@ class ClientPortal(http.Controller):
     # ------------------------------------------------------------------
 
     @http.route("/portal/<string:portal_key>", type="http", auth="public", website=True, sitemap=False, methods=["GET"])
-    def portal_home(self, portal_key, done=None, **kw):
+    def portal_home(self, portal_key, done=None, uploaded=None, **kw):
         try:
             portal_sudo, link_sudo = self._portal_check_access(portal_key)
         except AccessError as error:
@@ -179,7 +192,12 @@ class ClientPortal(http.Controller):
             "consent": _("Thank you: your signed consent was sent to your practitioner."),
             "request": _("Thank you: your practitioner has been told your documents are complete."),
         }.get(done)
-        values = self._home_values(portal_sudo._portal_visit(link_sudo), portal_key, success=message)
+        values = self._home_values(
+            portal_sudo._portal_visit(link_sudo),
+            portal_key,
+            success=message,
+            uploaded_item_id=int(uploaded) if uploaded and uploaded.isdigit() else None,
+        )
         return self._render("serene_client_portal.portal_home", values)
 
     @http.route(
@@ -231,7 +249,9 @@ class ClientPortal(http.Controller):
         except (UserError, ValidationError) as error:
             return self._home_with_error(portal_sudo, portal_key, error, item_sudo, kept_note=note or "")
         return self._respond(
-            request.redirect(f"/portal/{portal_key}?uploaded={item_sudo.id}#item-{item_sudo.id}", local=True)
+            # The result takes the focus (and a screen reader reads it): the page's own fragment,
+            # with no script.
+            request.redirect(f"/portal/{portal_key}?uploaded={item_sudo.id}#upload-result", local=True)
         )
 
     @http.route(
@@ -318,6 +338,29 @@ class ClientPortal(http.Controller):
         except UserError as error:
             return {"error": error.args[0]}
         return {"force_refresh": True, "redirect_url": f"/portal/{portal_key}?done=consent"}
+
+    @http.route(
+        "/portal/<string:portal_key>/appointment/<int:event_id>/calendar.ics",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["GET"],
+    )
+    def portal_appointment_ics(self, portal_key, event_id, **kw):
+        """Add to calendar: the appointment as an iCalendar file, with nothing clinical in it."""
+        try:
+            portal_sudo, _link_sudo, event_sudo = self._portal_appointment(portal_key, event_id)
+        except AccessError as error:
+            return self._access_denied(error, portal_key)
+        response = request.make_response(
+            event_sudo._serene_client_ics(portal_sudo.company_id),
+            headers=[
+                ("Content-Type", "text/calendar; charset=utf-8"),
+                ("Content-Disposition", content_disposition("appointment.ics")),
+            ],
+        )
+        return self._respond(response)
 
     @http.route(
         "/portal/<string:portal_key>/verify", type="http", auth="public", website=True, sitemap=False, methods=["POST"]

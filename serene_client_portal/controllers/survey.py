@@ -42,6 +42,30 @@ class SurveyThroughPortal(Survey):
                 answer_sudo._serene_log_staff_read("answers_viewed")
         return response
 
+    # ------------------------------------------------------------------
+    # Clinical, not quiz: a portal form's settings never make it a quiz for the client
+    # (the end page and the rest: views/survey_clinical_templates.xml)
+    # ------------------------------------------------------------------
+
+    def _prepare_survey_data(self, survey_sudo, answer_sudo, **post):
+        """No timer on a client's form, whatever time limit the survey carries."""
+        data = super()._prepare_survey_data(survey_sudo, answer_sudo, **post)
+        if answer_sudo.serene_item_id:
+            for key in ("server_time", "timer_start", "time_limit_minutes"):
+                data.pop(key, None)
+        return data
+
+    @http.route()
+    def survey_submit(self, survey_token, answer_token, **post):
+        """No right or wrong answers shown to a client after a page ("scoring with answers after
+        each page"): the answers are clinical, not marked."""
+        correct_answers, result = super().survey_submit(survey_token, answer_token, **post)
+        if correct_answers:
+            _survey_sudo, answer_sudo = self._fetch_from_access_token(survey_token, answer_token)
+            if answer_sudo.serene_item_id:
+                correct_answers = {}
+        return correct_answers, result
+
     @http.route()
     def survey_retry(self, survey_token, answer_token, **post):
         """A portal form is taken again from the portal, as a new item: nothing is created here."""

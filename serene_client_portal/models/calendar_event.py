@@ -1,5 +1,14 @@
-from odoo import _, api, models
+import hashlib
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytz
+import vobject
+from babel.dates import format_skeleton, format_time, get_datetime_format
+
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import babel_locale_parse
 
 
 class CalendarEvent(models.Model):
@@ -76,3 +85,51 @@ class CalendarEvent(models.Model):
                     body=_("Intake forms were not assigned for this appointment: %(reason)s", reason=error.args[0]),
                     subtype_xmlid="mail.mt_note",
                 )
+
+    # ------------------------------------------------------------------
+    # An appointment on the client's portal
+    # ------------------------------------------------------------------
+
+    def _serene_client_when(self, tz_name):
+        """When the appointment is, as the client reads it: the pattern of the page's language, in
+        the client's time zone ``tz_name``, without seconds ("Tue, Dec 8, 2026, 10:13 PM")."""
+        self.ensure_one()
+        locale = babel_locale_parse(self.env.lang or "en_US")
+        if self.allday:
+            return format_skeleton("yMMMEd", self.start_date, locale=locale)
+        try:
+            tz = pytz.timezone(tz_name or "UTC")
+        except pytz.UnknownTimeZoneError:
+            tz = pytz.utc
+        start = pytz.utc.localize(self.start)
+        return get_datetime_format("medium", locale=locale).format(
+            format_time(start, "short", tzinfo=tz, locale=locale),
+            format_skeleton("yMMMEd", start, tzinfo=tz, locale=locale),
+        )
+
+    def _serene_video_link(self):
+        """The appointment's video call address, when it is a web address (http or https)."""
+        self.ensure_one()
+        url = (self.videocall_location or "").strip()
+        return url if urlsplit(url).scheme in ("http", "https") else False
+
+    def _serene_client_ics(self, company):
+        """The appointment as an iCalendar file for the client's own calendar, which phones sync
+        and families share: the practice's name (``company``) and the time, nothing else (no
+        service, notes, room, attendees or video link: Odoo's ``_get_ics_file`` carries them all)."""
+        self.ensure_one()
+        calendar = vobject.iCalendar()
+        event = calendar.add("vevent")
+        # sudo: ir.config_parameter - the database's id, for a UID stable across downloads
+        secret = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
+        uid = hashlib.sha256(f"{secret}:calendar.event:{self.id}".encode()).hexdigest()[:32]
+        event.add("uid").value = f"{uid}@serene-client-portal"
+        event.add("dtstamp").value = pytz.utc.localize(fields.Datetime.now())
+        if self.allday:
+            event.add("dtstart").value = self.start_date
+            event.add("dtend").value = (self.stop_date or self.start_date) + timedelta(days=1)
+        else:
+            event.add("dtstart").value = pytz.utc.localize(self.start)
+            event.add("dtend").value = pytz.utc.localize(self.stop or self.start)
+        event.add("summary").value = _("Appointment with %(practice)s", practice=company.name)
+        return calendar.serialize().encode()

@@ -611,7 +611,7 @@ class SereneClientPortal(models.Model):
         # The items with their columns in one query, then what the template reads of their files
         # and upload kinds in one query per table (the page shows item names, not form titles).
         items = self.env["serene.portal.item"].search_fetch([("portal_id", "=", self.id)])
-        items.attachment_ids.fetch(["name"])  # not the files' indexed text
+        items.attachment_ids.fetch(["name", "mimetype", "serene_sha256"])  # not the files' indexed text
         items.mapped("accepted_kind_ids").mapped("extensions")
         todo = items.filtered_domain(items._pending_domain())
         shared = items.filtered(lambda i: i.item_type in SHARED_TYPES)
@@ -659,6 +659,13 @@ class SereneClientPortal(models.Model):
         return events.filtered(
             lambda e: all(a.state != "declined" for a in e.attendee_ids if a.partner_id == self.partner_id)
         )
+
+    def _get_appointment(self, event_id):
+        """The upcoming appointment ``event_id`` this portal shows its client, or an empty recordset."""
+        self.ensure_one()
+        if not self.show_appointments:
+            return self.env["calendar.event"]
+        return self._get_upcoming_appointments().filtered(lambda event: event.id == event_id)
 
     @api.model
     def _request_links_by_email(self, emails):

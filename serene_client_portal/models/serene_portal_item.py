@@ -386,6 +386,15 @@ class SerenePortalItem(models.Model):
             self.env["serene.portal.activity"]._log(self.portal_id, event_type, items=self, actor="client", link=link)
         return attachment
 
+    def _signed_copy(self):
+        """The signed PDF of this consent (sealed when the client signed it), or an empty recordset."""
+        self.ensure_one()
+        if self.item_type != "consent" or not self.signed_at:
+            return self.env["ir.attachment"]
+        return self.attachment_ids.filtered(
+            lambda attachment: attachment.serene_sha256 and attachment.mimetype == "application/pdf"
+        ).sorted("id")[-1:]
+
     def _portal_upload(self, files, note=None, link=None, submission=None):
         """Store the client's files for this request after checking every one of them, as sent.
 

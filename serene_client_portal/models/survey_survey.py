@@ -21,6 +21,28 @@ class SurveySurvey(models.Model):
         "the client's completed assessment.",
     )
 
+    def _get_number_of_attempts_lefts(self, partner, email, invite_token):
+        """Forms a client completes through their portal are not attempts at a quiz: a PHQ-9
+        assigned every month never runs out of attempts."""
+        left = super()._get_number_of_attempts_lefts(partner, email, invite_token)
+        if not partner or invite_token:  # an invitation's attempts never count portal answers
+            return left
+        # sudo: survey.user_input - the client's own portal answers, counted for them
+        given_through_portal = (
+            self.env["survey.user_input"]
+            .sudo()
+            .search_count(
+                [
+                    ("survey_id", "=", self.id),
+                    ("partner_id", "=", partner.id),
+                    ("test_entry", "=", False),
+                    ("state", "=", "done"),
+                    ("serene_item_id", "!=", False),
+                ]
+            )
+        )
+        return left + given_through_portal
+
     def _serene_get_severity(self, score):
         """The label of the band ``score`` (a total) falls in, or False."""
         self.ensure_one()

@@ -49,6 +49,11 @@ class SurveyUserInput(models.Model):
         help="An answer the form marks as a risk signal was chosen: the note owner was alerted.",
     )
     serene_severity = fields.Char(string="Severity", readonly=True, copy=False)
+    # Read by the answers' views to show a clinical form, not a quiz, to whoever opens them (a
+    # survey officer without access to portal items included).
+    serene_portal_form = fields.Boolean(
+        string="Given through a Client Portal", compute="_compute_serene_portal_form", compute_sudo=True
+    )
 
     @api.depends(
         "serene_sha256",
@@ -72,6 +77,26 @@ class SurveyUserInput(models.Model):
                 answer.serene_seal_state = False
             else:
                 answer.serene_seal_state = "verified" if answer._serene_hash() == answer.serene_sha256 else "changed"
+
+    @api.depends("serene_item_id")
+    def _compute_serene_portal_form(self):
+        for answer in self:
+            answer.serene_portal_form = bool(answer.serene_item_id)
+
+    @api.depends("serene_item_id")
+    def _compute_scoring_success(self):
+        """A form a client fills through their portal is neither passed nor failed, whatever pass
+        mark its survey carries: no "Passed" ribbon, certification, badge or certification email."""
+        result = super()._compute_scoring_success()
+        self.filtered("serene_item_id").scoring_success = False
+        return result
+
+    @api.depends("serene_item_id")
+    def _compute_survey_time_limit_reached(self):
+        """A client's form is never timed: their answers are taken however long they think."""
+        result = super()._compute_survey_time_limit_reached()
+        self.filtered("serene_item_id").survey_time_limit_reached = False
+        return result
 
     def write(self, vals):
         """A client's answers stay theirs: moved to another contact, a PHQ-9 would change charts."""

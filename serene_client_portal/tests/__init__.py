@@ -32,3 +32,5 @@ from . import test_link_validity_and_counting
 from . import test_practice_manager_settings
 from . import test_practice_texts
 from . import test_forms_by_keyboard
+from . import test_forms_are_clinical_not_quiz
+from . import test_after_acting
