@@ -9,7 +9,10 @@ import sys
 import xml.etree.ElementTree as ET
 
 ODOO_RESULT = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests")
-ODOO_SKIP = re.compile(r"odoo\.tests\.result: skipped (\S+)")
+# Odoo 19 logs a skip on the test module's own logger, the test as Class.method:
+#   "... INFO db odoo.addons.x.tests.test_y: skipped TestY.test_z : reason"
+# (a class skipped in setUpClass: "skipped setUpClass (odoo.addons.x.tests.test_y.TestY) : reason").
+ODOO_SKIP = re.compile(r"^\S+ \S+ \d+ INFO \S+ ([\w.]+): skipped (.+?) : ", re.MULTILINE)
 TOUR_DONE = re.compile(r"tour (\S+) succeeded|Tour (\S+) succeeded", re.IGNORECASE)
 
 
@@ -21,7 +24,7 @@ def odoo_counts(path):
         return 0, 1, 0, ["Odoo's runner printed no test result (did the install fail?)"]
     failed, errors, run = (int(x) for x in results[-1])
     skipped = ODOO_SKIP.findall(text)
-    notes = [f"skipped (counted as failed): {name}" for name in skipped]
+    notes = [f"skipped (counted as failed): {logger}: {name}" for logger, name in skipped]
     tours = len(set(TOUR_DONE.findall(text)))
     return run - failed - errors - len(skipped), failed + errors + len(skipped), tours, notes
 
