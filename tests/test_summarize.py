@@ -63,3 +63,40 @@ def test_a_starting_line_is_no_skip(tmp_path):
     named = STARTING.replace("test_import_contacts_template_xls", "test_skipped_items : stay")
     rc, out = summarize(tmp_path, named, RESULT)
     assert rc == 0 and "tests: 12 passed, 0 failed" in out, out
+
+
+# As pytest-odoo writes it: the suite's "tests" also counts Odoo's subtests (583 for 270 tests).
+JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest"
+ errors="0" failures="0" skipped="1" tests="7" time="3.1" hostname="vm">
+<testcase classname="serene_client_portal.tests.test_ui.TestClientPortalTours" name="test_client_visit" time="9.1" />
+<testcase classname="serene_client_portal.tests.test_edges.TestEdgesInProcess" name="test_a" time="0.1" />
+<testcase classname="serene_client_portal.tests.test_edges.TestEdgesInProcess" name="test_b" time="0.1">
+<skipped type="pytest.skip" message="Chrome executable not found">skipped</skipped></testcase>
+</testsuite></testsuites>"""
+
+
+TOURS = ["--min-tours", "1"]
+
+
+def test_a_junit_report_counts_each_test_once_and_its_tours(tmp_path):
+    report = tmp_path / "pytest-odoo.xml"
+    report.write_text(JUNIT)
+    log = tmp_path / "odoo.log"
+    log.write_text(RESULT + "\n")
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "summarize.py"),
+            "--odoo-log",
+            str(log),
+            "--junit",
+            str(report),
+            *TOURS,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "pytest-odoo.xml: 2 passed, 1 failed, 1 tours passed" in out.stdout, out.stdout
+    assert "skipped (counted as failed): serene_client_portal.tests.test_edges.TestEdgesInProcess.test_b" in out.stdout
+    assert "tests: 14 passed, 1 failed" in out.stdout and out.returncode == 1, out.stdout
