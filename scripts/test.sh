@@ -16,6 +16,7 @@
 # RPC) and the out-of-process tests that start no Odoo (FAST_TESTS).
 #
 # Fails, never skips, when Chromium or websocket-client is missing; a skipped test counts as failed.
+# SERENE_TEST_JOBS=2 runs the out-of-process tests beside the addon's tests (4 beside 3).
 # SERENE_TEST_DB (default serene_t) prefixes the databases it makes, SERENE_TEST_PORT (default
 # 8169) is the port of Odoo's runner: two runs on one machine need their own.
 set -uo pipefail
@@ -29,6 +30,7 @@ PREFIX=${SERENE_TEST_DB:-serene_t}
 BASE_DB=${PREFIX}_base
 PORT=${SERENE_TEST_PORT:-8169}
 FAST_TESTS="tests/test_summarize.py"
+JOBS=${SERENE_TEST_JOBS:-1}
 started=$(date +%s)
 say() { printf '\n[test %4ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
 
@@ -63,6 +65,22 @@ else
     fi
 fi
 
+# The out-of-process tests; with SERENE_TEST_JOBS=2 they run beside the addon's tests (two cores).
+out_of_process() {
+    if [ $FAST -eq 1 ]; then
+        say "out-of-process tests that start no Odoo: $FAST_TESTS"
+        # shellcheck disable=SC2086
+        (cd "$REPO" && "$PY" -m pytest -p no:cacheprovider -p no:odoo $FAST_TESTS \
+            -q --junitxml="$OUT/pytest-tests.xml" >"$OUT/pytest-tests.log" 2>&1)
+    else
+        say "out-of-process tests: packaging, the upgrade, HTTP against running servers, Odoo's own suites"
+        (cd "$REPO" && SERENE_TEMPLATE_DB="$BASE_DB" "$PY" -m pytest -p no:cacheprovider -p no:odoo tests \
+            -q --durations=15 --junitxml="$OUT/pytest-tests.xml" >"$OUT/pytest-tests.log" 2>&1)
+    fi
+    [ "$JOBS" -gt 1 ] || grep -vE "^\s*$" "$OUT/pytest-tests.log" | cut -c1-300 | tail -40
+}
+MIN_TOURS=$(( FAST ? 0 : 1 ))
+
 if [ $FAST -eq 1 ]; then
     TEST_DB=${PREFIX}_fast
     EXCLUDE=(--odoo-exclude-tag at_install --odoo-exclude-tag serene_slow)
@@ -72,6 +90,10 @@ else
 fi
 say "Odoo's runner: install serene_client_portal on a copy of the base, its at_install tests during the install"
 fresh_db "$TEST_DB" "$BASE_DB"
+if [ "$JOBS" -gt 1 ]; then
+    out_of_process &
+    OOP_PID=$!
+fi
 odoo -d "$TEST_DB" -i serene_client_portal --test-enable --test-tags at_install/serene_client_portal \
     --stop-after-init --log-level=test --http-port="$PORT" >"$OUT/odoo-tests.log" 2>&1
 odoo_rc=$?
@@ -91,17 +113,12 @@ if grep -q "Module serene_client_portal loaded" "$OUT/odoo-tests.log"; then
     [ $odoo_rc -eq 0 ] && [ $pytest_odoo_rc -eq 0 ] && drop_db "$TEST_DB"  # kept to look into when something failed
 fi
 
-if [ $FAST -eq 1 ]; then
-    say "out-of-process tests that start no Odoo: $FAST_TESTS"
-    # shellcheck disable=SC2086
-    (cd "$REPO" && "$PY" -m pytest -p no:cacheprovider -p no:odoo $FAST_TESTS \
-        -q --junitxml="$OUT/pytest-tests.xml" 2>&1 | tail -15)
-    MIN_TOURS=0
+if [ "$JOBS" -gt 1 ]; then
+    wait "$OOP_PID"
+    say "out-of-process tests (run beside the addon's tests): $OUT/pytest-tests.log"
+    grep -vE "^\s*$" "$OUT/pytest-tests.log" | cut -c1-300 | tail -40
 else
-    say "out-of-process tests: packaging, the upgrade, HTTP against running servers, Odoo's own suites"
-    (cd "$REPO" && SERENE_TEMPLATE_DB="$BASE_DB" "$PY" -m pytest -p no:cacheprovider -p no:odoo tests \
-        -q --durations=15 --junitxml="$OUT/pytest-tests.xml" 2>&1 | tail -40)
-    MIN_TOURS=1
+    out_of_process
 fi
 
 say "summary"
