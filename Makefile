@@ -1,4 +1,4 @@
-.PHONY: setup demo test lint bench generate
+.PHONY: setup demo check test lint bench generate
 
 setup:        ## make this machine ready (ODOO_SRC=/path/to/odoo-19.0)
 	scripts/setup.sh
@@ -6,7 +6,10 @@ setup:        ## make this machine ready (ODOO_SRC=/path/to/odoo-19.0)
 demo:         ## build/update the demo database and serve it on http://localhost:8069
 	scripts/demo.sh
 
-test:         ## everything CI runs
+check:        ## the quick lane (under 3 minutes): lint, the wheel, the addon's tests but the serene_slow ones (no tours)
+	scripts/test.sh --fast
+
+test:         ## everything CI runs, each test once: lint, the wheel, the addon's suite with tours, tests/
 	scripts/test.sh
 
 lint:

@@ -25,6 +25,7 @@ wrk, access log, the web client's field specifications), bench_cron.py (one sche
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import platform
@@ -262,6 +263,42 @@ def page_latency(pages, rounds, warmup=5):
             check_page(status, data, label, expected[label])
             times[label].append(ms)
     return times
+
+
+def link_request_timing(db):
+    """{"client": [ms], "unknown": [ms]} of "Email me a new link" posted for an address on file and
+    for one that is not, in turns; each request from a loopback address of its own (the form is
+    limited per address). The answer must not tell them apart, its time included."""
+    emails = psql(db, "SELECT email FROM res_partner WHERE is_client AND email IS NOT NULL ORDER BY id LIMIT 12")
+    times = {"client": [], "unknown": []}
+
+    def request(source, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120, source_address=(source, 0))
+        started = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        data = response.read().decode(errors="replace")
+        elapsed = (time.perf_counter() - started) * 1000
+        cookie = (response.getheader("Set-Cookie") or "").split(";", 1)[0]
+        conn.close()
+        return response.status, data, elapsed, cookie
+
+    for n, email in enumerate(emails.split()):
+        for side, address in (("client", email), ("unknown", f"nobody-{n}@bench.example.com")):
+            source = f"127.0.{200 + n % 50}.{1 if side == 'client' else 2}"
+            status, page, _ms, cookie = request(source, "GET", LAYOUT_ONLY)
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            status, page, ms, _cookie = request(
+                source,
+                "POST",
+                "/portal/request-link",
+                f"csrf_token={csrf}&email={address}",
+                {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+            )
+            check_page(status, page, f"request-link ({side})")
+            times[side].append(ms)
+    # The first two of each fill caches: left out.
+    return {side: values[2:] for side, values in times.items()}
 
 
 def query_counts(log_file, pages, repeat=6):
@@ -502,6 +539,8 @@ def measure(label, info, server, args):
     figures["backend"], figures["rows"], staff = backend(info, args.rpc_rounds)
     log(f"{label}: 10 MB uploads ({args.uploads} of each, interleaved)")
     figures["upload"] = uploads(info, staff)
+    log(f"{label}: 'Email me a new link' for an address on file and an unknown one (interleaved)")
+    figures["link_request"] = link_request_timing(info["db"])
     figures["server_rss"] = server.rss()
     throttled = psql(
         info["db"],
@@ -752,6 +791,15 @@ def http_rows(table, label, figures):
         " ms",
         "<= 1.50x",
         up["portal_upload"] <= 1.5 * up["odoo_upload"],
+    )
+    asked = {side: statistics.median(values) for side, values in figures["link_request"].items()}
+    table.add(
+        f"'Email me a new link': address on file vs unknown, median of {len(figures['link_request']['client'])}",
+        asked["client"],
+        asked["unknown"],
+        " ms",
+        "within 25 %",
+        abs(asked["client"] - asked["unknown"]) <= max(5.0, 0.25 * asked["unknown"]),
     )
     table.note(
         f"{label}: Odoo's memory at the end (master, 2 HTTP workers, gevent): {figures['server_rss'] / 2**20:.0f} MB"

@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
-# Everything CI runs, ending with one summary line "tests: N passed, N failed".
+# Two lanes, each ending with one summary line "tests: N passed, N failed".
+#
+# scripts/test.sh (make test, CI): everything, each test once.
 #   1. lint: ruff, pylint-odoo (mandatory checks), a reason for every sudo() (check_sudo.py)
-#   2. the addon's tests with Odoo's own runner (at_install + post_install, tours in Chromium)
-#   3. the same tests through pytest-odoo
-#   4. the out-of-process tests in tests/ (packaging, HTTP against a running server)
-# Fails, never skips, when Chromium or websocket-client is missing.
+#   2. the wheel: scripts/wheel_check.sh, when present
+#   3. the addon's tests, each once: Odoo's runner installs the addon on a copy of the base
+#      database and runs its at_install tests during the install; pytest-odoo then runs the
+#      post_install ones on that database (browser tours in Chromium included), leaving out the
+#      at_install ones (scripts/pytest_odoo_tags.py)
+#   4. the out-of-process tests in tests/: packaging and the upgrade from the previous release,
+#      HTTP against running servers, the demo command, Odoo's own suites with the addon
+#
+# scripts/test.sh --fast (make check, under 3 minutes): 1 and 2, then the addon's tests without
+# those tagged serene_slow (the tours, the accessibility pages in Chromium, the role matrix over
+# RPC) and the out-of-process tests that start no Odoo (FAST_TESTS).
+#
+# Fails, never skips, when Chromium or websocket-client is missing; a skipped test counts as failed.
+# SERENE_TEST_JOBS=2 runs the out-of-process tests beside the addon's tests (4 beside 3).
+# SERENE_TEST_DB (default serene_t) prefixes the databases it makes, SERENE_TEST_PORT (default
+# 8169) is the port of Odoo's runner: two runs on one machine need their own.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
+FAST=0
+[ "${1:-}" = "--fast" ] && FAST=1
 OUT=${TEST_OUT:-$REPO/.test-output}
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$REPO/.test-output"  # tests/test_demo_server.py logs there
 rm -f "$OUT"/*.xml "$OUT"/*.log
-BASE_DB=serene_t_base
-TEST_DB=serene_t_odoo
+PREFIX=${SERENE_TEST_DB:-serene_t}
+BASE_DB=${PREFIX}_base
+PORT=${SERENE_TEST_PORT:-8169}
+FAST_TESTS="tests/test_summarize.py"
+JOBS=${SERENE_TEST_JOBS:-1}
 started=$(date +%s)
 say() { printf '\n[test %4ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
 
 require_odoo
-require_browser
 require_pg
+[ $FAST -eq 1 ] || require_browser
 
 lint_rc=0
 say "lint: ruff"
@@ -28,29 +47,84 @@ say "lint: pylint-odoo (mandatory checks)"
 say "lint: every sudo() says why (# sudo: <model> - <why>)"
 "$PY" "$REPO/scripts/check_sudo.py" | tail -15; [ "${PIPESTATUS[0]}" -eq 0 ] || lint_rc=1
 
-say "base database with Odoo's modules and demo data"
-if ! make_base_db "$BASE_DB" "$OUT/base.log"; then
-    tail -40 "$OUT/base.log"; echo "FATAL: could not build the base database"; exit 1
+wheel_rc=0
+# --- the wheel (scripts/wheel_check.sh: builds it, installs it beside Odoo, installs the addon from it)
+if [ -f "$REPO/scripts/wheel_check.sh" ]; then
+    say "wheel: scripts/wheel_check.sh"
+    bash "$REPO/scripts/wheel_check.sh" >"$OUT/wheel.log" 2>&1 || { tail -30 "$OUT/wheel.log"; wheel_rc=1; }
+    tail -3 "$OUT/wheel.log"
+fi
+# --- end of the wheel
+
+if [ $FAST -eq 1 ] && psql -X -Atqc "SELECT 1 FROM pg_database WHERE datname = '$BASE_DB'" postgres | grep -q 1; then
+    say "base database $BASE_DB: kept from the last run (make test builds it anew)"
+else
+    say "base database with Odoo's modules and demo data"
+    if ! make_base_db "$BASE_DB" "$OUT/base.log"; then
+        tail -40 "$OUT/base.log"; echo "FATAL: could not build the base database"; exit 1
+    fi
 fi
 
-say "Odoo's test runner: install serene_client_portal, run at_install and post_install tests"
+# The out-of-process tests; with SERENE_TEST_JOBS=2 they run beside the addon's tests (two cores).
+out_of_process() {
+    if [ $FAST -eq 1 ]; then
+        say "out-of-process tests that start no Odoo: $FAST_TESTS"
+        # shellcheck disable=SC2086
+        (cd "$REPO" && "$PY" -m pytest -p no:cacheprovider -p no:odoo $FAST_TESTS \
+            -q --junitxml="$OUT/pytest-tests.xml" >"$OUT/pytest-tests.log" 2>&1)
+    else
+        say "out-of-process tests: packaging, the upgrade, HTTP against running servers, Odoo's own suites"
+        (cd "$REPO" && SERENE_TEMPLATE_DB="$BASE_DB" "$PY" -m pytest -p no:cacheprovider -p no:odoo tests \
+            -q --durations=15 --junitxml="$OUT/pytest-tests.xml" >"$OUT/pytest-tests.log" 2>&1)
+    fi
+    [ "$JOBS" -gt 1 ] || grep -vE "^\s*$" "$OUT/pytest-tests.log" | cut -c1-300 | tail -40
+}
+MIN_TOURS=$(( FAST ? 0 : 1 ))
+
+if [ $FAST -eq 1 ]; then
+    TEST_DB=${PREFIX}_fast
+    EXCLUDE=(--odoo-exclude-tag at_install --odoo-exclude-tag serene_slow)
+else
+    TEST_DB=${PREFIX}_odoo
+    EXCLUDE=(--odoo-exclude-tag at_install)
+fi
+say "Odoo's runner: install serene_client_portal on a copy of the base, its at_install tests during the install"
 fresh_db "$TEST_DB" "$BASE_DB"
-odoo -d "$TEST_DB" -i serene_client_portal --test-enable --test-tags /serene_client_portal \
-    --stop-after-init --log-level=test --http-port=8169 >"$OUT/odoo-tests.log" 2>&1
+if [ "$JOBS" -gt 1 ]; then
+    out_of_process &
+    OOP_PID=$!
+fi
+odoo -d "$TEST_DB" -i serene_client_portal --test-enable --test-tags at_install/serene_client_portal \
+    --stop-after-init --log-level=test --http-port="$PORT" >"$OUT/odoo-tests.log" 2>&1
 odoo_rc=$?
-grep -E "odoo\.tests\.(result|stats)|FAIL:|ERROR:|tour .*(succeeded|failed)|skipped|role matrix:" "$OUT/odoo-tests.log" | tail -40
-[ $odoo_rc -ne 0 ] && { grep -E "ERROR|FAIL|Traceback" -A12 "$OUT/odoo-tests.log" | head -150; }
+grep -E "odoo\.tests\.(result|stats)|Module serene_client_portal loaded|(ERROR|FAIL): |: skipped " \
+    "$OUT/odoo-tests.log" | cut -c1-300 | tail -20
+[ $odoo_rc -ne 0 ] && { grep -E " (ERROR|CRITICAL) |FAIL:|Traceback" -A12 "$OUT/odoo-tests.log" | cut -c1-300 | head -150; }
 
-say "pytest-odoo: the same tests through pytest"
-(cd "$REPO" && "$PY" -m pytest -p no:cacheprovider serene_client_portal/tests \
-    --odoo-database="$TEST_DB" --odoo-addons-path="$ADDONS_PATH" --odoo-http --odoo-log-level=warn \
-    --odoo-extra=http-interface=127.0.0.1 \
-    -q --junitxml="$OUT/pytest-odoo.xml" 2>&1 | tail -15)
+if grep -q "Module serene_client_portal loaded" "$OUT/odoo-tests.log"; then
+    say "pytest-odoo: the post_install tests on the installed database, tours included (left out: ${EXCLUDE[*]})"
+    (cd "$REPO" && PYTHONPATH="$REPO/scripts${PYTHONPATH:+:$PYTHONPATH}" "$PY" -m pytest -p no:cacheprovider \
+        -p pytest_odoo_tags "${EXCLUDE[@]}" serene_client_portal/tests \
+        --odoo-database="$TEST_DB" --odoo-addons-path="$ADDONS_PATH" --odoo-http --odoo-log-level=warn \
+        --odoo-extra=http-interface=127.0.0.1 -q -p no:warnings --durations=10 \
+        --junitxml="$OUT/pytest-odoo.xml" >"$OUT/pytest-odoo.log" 2>&1)
+    pytest_odoo_rc=$?
+    grep -vE "^\s*$" "$OUT/pytest-odoo.log" | cut -c1-300 | tail -40
+    [ $odoo_rc -eq 0 ] && [ $pytest_odoo_rc -eq 0 ] && drop_db "$TEST_DB"  # kept to look into when something failed
+fi
 
-say "out-of-process tests: packaging and HTTP against a running server"
-(cd "$REPO" && SERENE_TEMPLATE_DB="$BASE_DB" "$PY" -m pytest -p no:cacheprovider -p no:odoo tests \
-    -q --junitxml="$OUT/pytest-tests.xml" 2>&1 | tail -15)
+if [ "$JOBS" -gt 1 ]; then
+    wait "$OOP_PID"
+    say "out-of-process tests (run beside the addon's tests): $OUT/pytest-tests.log"
+    grep -vE "^\s*$" "$OUT/pytest-tests.log" | cut -c1-300 | tail -40
+else
+    out_of_process
+fi
 
 say "summary"
-"$PY" "$REPO/scripts/summarize.py" --lint-rc "$lint_rc" --odoo-rc "$odoo_rc" --odoo-log "$OUT/odoo-tests.log" \
-    --junit "$OUT/pytest-odoo.xml" --junit "$OUT/pytest-tests.xml" --min-tours 1
+"$PY" "$REPO/scripts/summarize.py" --lint-rc "$lint_rc" --wheel-rc "$wheel_rc" --odoo-rc "$odoo_rc" \
+    --odoo-log "$OUT/odoo-tests.log" --junit "$OUT/pytest-odoo.xml" --junit "$OUT/pytest-tests.xml" \
+    --min-tours "$MIN_TOURS"
+rc=$?
+say "done"
+exit $rc

@@ -2,7 +2,7 @@
     "name": "Serene Client Portal",
     "summary": "Secure client portal for therapy and counselling practices: "
     "intake forms, document requests, shared materials and appointments.",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Services",
     "website": "https://serene.vybz.health",
     "author": "Serene",

@@ -1,6 +1,6 @@
 """The portal's edges against a real Odoo server with two workers: bursts of keys, forged
 forwarding headers, parallel and repeated uploads, big and hostile files, the link request's
-timing. Every request comes from a loopback address of its own test (127.0.0.0/8)."""
+answer. Every request comes from a loopback address of its own test (127.0.0.0/8)."""
 
 import hashlib
 import http.client
@@ -8,7 +8,6 @@ import io
 import json
 import re
 import signal
-import statistics
 import struct
 import subprocess
 import time
@@ -305,21 +304,27 @@ def test_files_are_stored_as_sent_under_their_real_type(server):
     assert stored["invoice.pdf"] == hashlib.sha1(invoice, usedforsecurity=False).hexdigest()
 
 
-def test_asking_for_a_link_takes_the_same_time_whether_the_address_matched(server):
-    port, _db, data = server
-    timings = {"client": [], "unknown": []}
-    for n, email in enumerate(data["emails"]):
+def test_asking_for_a_link_does_the_same_whether_the_address_matched(server):
+    """The answer, and the work done before it, are the same for an address on file and one that
+    is not: the request is queued, and the scheduled action (not running here) sends the link.
+    How long each takes is measured by the benchmark (make bench), not asserted here."""
+    port, db, data = server
+    counts = "SELECT (SELECT count(*) FROM serene_portal_link), (SELECT count(*) FROM mail_mail)"
+    before, queued = psql(db, counts), int(psql(db, "SELECT count(*) FROM serene_portal_link_request"))
+    pages = {"client": set(), "unknown": set()}
+    for n, email in enumerate(data["emails"][:4]):
         for side, address in (("client", email), ("unknown", f"nobody-{n}@example.com")):
             client = Client(port, f"127.0.{100 + n}.{1 if side == 'client' else 2}")
             status, page = client.request("GET", "/portal/link-not-valid")
             csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-            body = f"csrf_token={csrf}&email={address}"
-            started = time.perf_counter()
-            status, _page = client.request(
-                "POST", "/portal/request-link", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+            status, page = client.request(
+                "POST",
+                "/portal/request-link",
+                body=f"csrf_token={csrf}&email={address}",
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
             )
-            timings[side].append(time.perf_counter() - started)
             assert status == 200
-    client_median = statistics.median(timings["client"][2:])
-    unknown_median = statistics.median(timings["unknown"][2:])
-    assert abs(client_median - unknown_median) < max(0.005, 0.25 * unknown_median), timings
+            pages[side].add(re.sub(r'name="csrf_token" value="[^"]+"', "", page))
+    assert len(pages["client"]) == 1 and pages["client"] == pages["unknown"], "one and the same answer"
+    assert int(psql(db, "SELECT count(*) FROM serene_portal_link_request")) == queued + 8, "every request queued"
+    assert psql(db, counts) == before, "no link minted, no email queued while the visitor waits"

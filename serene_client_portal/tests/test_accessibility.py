@@ -68,7 +68,7 @@ class AxePages(SereneCase):
         self._axe(f"/portal/preview/{self.client.client_portal_id.id}", login="t_owner")
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "serene_slow")
 class TestPortalAccessibility(AxePages, HttpCase):
     allow_inherited_tests_method = True
 
@@ -88,7 +88,7 @@ class TestPortalAccessibility(AxePages, HttpCase):
         self.assertIn('{"id":"color-contrast"', str(caught.exception))
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "serene_slow")
 class TestPortalAccessibilityPhone(AxePages, HttpCase):
     """The same pages on a 360 px wide phone screen."""
 

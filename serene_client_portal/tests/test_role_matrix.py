@@ -155,7 +155,7 @@ CREATED = {
 KNOWN = {}
 
 
-@tagged("post_install", "-at_install", "serene", "security")
+@tagged("post_install", "-at_install", "serene", "security", "serene_slow")
 class TestRoleMatrixOverRpc(SereneRpcMixin, SereneCase, HttpCase):
     """Every cell of the table, called over JSON-RPC in a real session as each role, on records
     made afresh for each role and scope: what the table allows answers, what it refuses is

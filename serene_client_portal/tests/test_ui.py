@@ -27,7 +27,7 @@ class TourCase(SereneCase, HttpCase):
         return "/odoo/action-serene_client_portal.res_partner_action_clients"
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "serene_slow")
 class TestClientPortalTours(TourCase):
     def test_therapist_opens_client_form(self):
         self.run_tour(self.clients_url, "serene_therapist_opens_client", "t_owner")
@@ -98,7 +98,7 @@ class TestClientPortalTours(TourCase):
         self.run_tour(self.clients_url, "serene_note_owner_sees_records", "t_owner")
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "serene_slow")
 class TestClinicalWorkflowTour(TourCase):
     browser_size = "375x740"
     touch_enabled = True
