@@ -30,3 +30,5 @@ from . import test_role_matrix
 from . import test_one_sender
 from . import test_link_validity_and_counting
 from . import test_practice_manager_settings
+from . import test_client_language
+from . import test_client_translations
