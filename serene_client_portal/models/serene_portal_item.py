@@ -362,18 +362,25 @@ class SerenePortalItem(models.Model):
         """The client's own answer record for this form: resumed if started, created otherwise."""
         self.ensure_one()
         answer = self.user_input_id
+        # The form speaks the client's language, as the portal does (Odoo's survey pages follow
+        # the answer's language).
+        lang = self.env["res.lang"]._lang_get(self.portal_id._get_client_lang())
         if not answer or answer.state == "done":
             # sudo: survey.user_input - the client is an anonymous visitor
             answer = self.survey_id.sudo()._create_answer(
                 partner=self.partner_id,
                 check_attempts=False,
                 serene_item_id=self.id,
+                lang_id=lang.id,
             )
             # sudo: the answer and the state are system fields
             self.sudo().write({"user_input_id": answer.id, "state": "in_progress"})
             self.env["serene.portal.activity"]._log(
                 self.portal_id, "form_started", items=self, actor="client", link=link
             )
+        elif answer.lang_id != lang:
+            # sudo: survey.user_input - the client is an anonymous visitor
+            answer.sudo().lang_id = lang
         return answer
 
     def _portal_download(self, attachment_id, link=None):

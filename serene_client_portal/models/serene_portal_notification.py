@@ -137,7 +137,12 @@ class SerenePortalNotification(models.Model):
             template = templates[message["template"]]
             recipient = message["recipient"]
             record = message["record"]
-            lang = recipient.lang or self.env.lang
+            # The client reads their messages in the language of their portal pages.
+            portal = portals.browse(message["portal"].id) if message.get("portal") else portals.browse()
+            if portal and recipient == portal.partner_id:
+                lang = portal._get_client_lang()
+            else:
+                lang = recipient.lang or self.env.lang
             rendering = template.with_context(**(message.get("values") or {}))
             if row.channel == "sms":
                 sms_values.append(
