@@ -2,7 +2,7 @@
     "name": "Serene Client Portal",
     "summary": "Secure client portal for therapy and counselling practices: "
     "intake forms, document requests, shared materials and appointments.",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Services",
     "website": "https://serene.vybz.health",
     "author": "Serene",
@@ -17,6 +17,7 @@
         "data/serene_upload_kind_data.xml",
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
+        "data/serene_assessment_data.xml",
         "report/serene_access_letter_report.xml",
         "report/serene_answers_report.xml",
         "report/serene_signed_consent_report.xml",
