@@ -79,7 +79,9 @@ class ClientPortal(http.Controller):
         revoked key keeps the visitor's own language and learns nothing. Returns ``link_sudo`` in
         that context."""
         portal_sudo = link_sudo.portal_id
-        lang, tz = portal_sudo._get_client_lang(), portal_sudo._get_client_tz()
+        client_sudo = portal_sudo.partner_id
+        company = portal_sudo.company_id
+        lang, tz = client_sudo._serene_client_lang(company), client_sudo._serene_client_tz(company)
         request.lang = request.env["res.lang"]._get_data(code=lang)
         request.update_context(lang=lang, tz=tz)
         return link_sudo.with_context(lang=lang, tz=tz)

@@ -29,9 +29,9 @@ class SurveyThroughPortal(Survey):
             portal_sudo = answer_sudo.serene_item_id.portal_id
             lang = answer_sudo.lang_id.code
             if lang not in request.env["res.lang"]._get_frontend():
-                lang = portal_sudo._get_client_lang()
+                lang = portal_sudo.partner_id._serene_client_lang(portal_sudo.company_id)
             request.lang = request.env["res.lang"]._get_data(code=lang)
-            request.update_context(lang=lang, tz=portal_sudo._get_client_tz())
+            request.update_context(lang=lang, tz=portal_sudo.partner_id._serene_client_tz(portal_sudo.company_id))
             env_sudo = request.env(su=True)
             access_data.update(
                 survey_sudo=access_data["survey_sudo"].with_env(env_sudo),
@@ -40,11 +40,14 @@ class SurveyThroughPortal(Survey):
         return access_data
 
     def _prepare_survey_data(self, survey_sudo, answer_sudo, **post):
-        """No language menu on a client's portal form: it is in the client's language."""
+        """No language menu on a client's portal form: it is in the client's language, and so is
+        the page's title (the form's, not the name of Odoo's template)."""
         data = super()._prepare_survey_data(survey_sudo, answer_sudo, **post)
-        if answer_sudo.serene_item_id and "languages" in data:
-            data["languages"] = [(request.lang.code, request.lang.name)]
-            data["lang_code"] = request.lang.code
+        if answer_sudo.serene_item_id:
+            data["additional_title"] = survey_sudo.title
+            if "languages" in data:
+                data["languages"] = [(request.lang.code, request.lang.name)]
+                data["lang_code"] = request.lang.code
         return data
 
     def _serene_may_open(self, answer_sudo):

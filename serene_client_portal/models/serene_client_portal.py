@@ -573,26 +573,6 @@ class SereneClientPortal(models.Model):
             domain.append(("item_type", "in", list(types)))
         return self.env["serene.portal.item"].search(domain, limit=1)
 
-    def _get_client_lang(self):
-        """The language of everything the client reads: pages, forms, emails, text messages,
-        letters. The contact's language when the practice's website offers it (or another variant
-        of it, fr_BE for fr_FR), else the website's default; never one the website does not offer."""
-        self.ensure_one()
-        lang = self.partner_id.lang
-        website = self.company_id._serene_website()
-        if not website:
-            return lang or self.env.lang or "en_US"
-        offered = website.language_ids.mapped("code")
-        if lang in offered:
-            return lang
-        base = (lang or "").split("_")[0]
-        return next((code for code in offered if lang and code.split("_")[0] == base), website.default_lang_id.code)
-
-    def _get_client_tz(self):
-        """The time zone of the dates and times the client reads: the contact's, else the practice's."""
-        self.ensure_one()
-        return self.partner_id.tz or self.company_id.partner_id.tz or "UTC"
-
     # What the client's pages read of the portal, the client and the practice: fetched at once,
     # not the many columns of a contact or a company (a field not listed is still read when used).
     _CLIENT_PAGE_FIELDS = ["partner_id", "company_id", "active", "show_appointments"]

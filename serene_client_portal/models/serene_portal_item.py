@@ -192,7 +192,13 @@ class SerenePortalItem(models.Model):
             if vals.get("url"):
                 vals["url"] = vals["url"].strip()
             if vals.get("survey_id") and not vals.get("name"):
-                vals["name"] = self.env["survey.survey"].browse(vals["survey_id"]).title
+                # The form's title as the client reads it (the PHQ-9 ships in several languages).
+                client = Partner.browse(vals.get("partner_id"))
+                if not client:
+                    # sudo: serene.client.portal - the client of a portal given by id, whatever the caller reads
+                    client = self.env["serene.client.portal"].browse(vals["portal_id"]).sudo().partner_id
+                survey = self.env["survey.survey"].browse(vals["survey_id"])
+                vals["name"] = survey.with_context(lang=client._serene_client_lang()).title
         Portal = self.env["serene.client.portal"]
         partners = Partner.browse({vals["partner_id"] for vals in vals_list if vals.get("partner_id")})
         # sudo: serene.client.portal - the client of a portal given by id, whatever the caller reads
@@ -364,7 +370,7 @@ class SerenePortalItem(models.Model):
         answer = self.user_input_id
         # The form speaks the client's language, as the portal does (Odoo's survey pages follow
         # the answer's language).
-        lang = self.env["res.lang"]._lang_get(self.portal_id._get_client_lang())
+        lang = self.env["res.lang"]._lang_get(self.partner_id._serene_client_lang())
         if not answer or answer.state == "done":
             # sudo: survey.user_input - the client is an anonymous visitor
             answer = self.survey_id.sudo()._create_answer(

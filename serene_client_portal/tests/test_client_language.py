@@ -220,9 +220,9 @@ class TestClientLanguage(ClientLanguageCase, HttpCase):
     def test_dates_and_times_in_the_clients_time_zone(self):
         self.company.partner_id.tz = "Europe/Brussels"
         self.client.tz = False
-        self.assertEqual(self.portal._get_client_tz(), "Europe/Brussels")
+        self.assertEqual(self.client._serene_client_tz(), "Europe/Brussels")
         self.client.tz = "America/Montreal"
-        self.assertEqual(self.portal._get_client_tz(), "America/Montreal")
+        self.assertEqual(self.client._serene_client_tz(), "America/Montreal")
         # The page's context carries it: a completed item's date is the client's day, in French.
         with freeze_time("2026-03-02 02:30:00"):
             self.form._mark_completed()
