@@ -17,6 +17,7 @@
         "data/serene_upload_kind_data.xml",
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
+        "data/serene_assessment_data.xml",
         "report/serene_access_letter_report.xml",
         "report/serene_answers_report.xml",
         "report/serene_signed_consent_report.xml",

@@ -64,14 +64,27 @@ class ClientPortal(http.Controller):
             )
         if not link_sudo:
             raise AccessError(_("This link is not valid."))
-        portal_sudo = link_sudo.portal_id
-        portal_sudo._fetch_client_page_fields()
+        link_sudo.portal_id._fetch_client_page_fields()
         link_sudo._touch()
-        # The client's pages give dates and times in the client's time zone.
-        request.update_context(tz=portal_sudo.partner_id.tz or "UTC")
+        link_sudo = self._set_client_lang(link_sudo)
+        portal_sudo = link_sudo.portal_id
         if verified and link_sudo._identity_check_required() and not visit.is_verified(link_sudo):
             raise IdentityCheckRequired(portal_sudo, link_sudo)
         return portal_sudo, link_sudo
+
+    def _set_client_lang(self, link_sudo):
+        """This request speaks the client's language, in the client's time zone: the page, its
+        ``<html lang>``, the messages of the models it calls. Decided here from the contact, once
+        the key was found valid, never from the URL, a cookie or the browser: an unknown, expired or
+        revoked key keeps the visitor's own language and learns nothing. Returns ``link_sudo`` in
+        that context."""
+        portal_sudo = link_sudo.portal_id
+        client_sudo = portal_sudo.partner_id
+        company = portal_sudo.company_id
+        lang, tz = client_sudo._serene_client_lang(company), client_sudo._serene_client_tz(company)
+        request.lang = request.env["res.lang"]._get_data(code=lang)
+        request.update_context(lang=lang, tz=tz)
+        return link_sudo.with_context(lang=lang, tz=tz)
 
     def _portal_item(self, portal_key, item_id, types, open_only=False):
         """(portal_sudo, link_sudo, item_sudo): the active item ``item_id`` of one of ``types``
@@ -181,7 +194,15 @@ class ClientPortal(http.Controller):
     # Client routes
     # ------------------------------------------------------------------
 
-    @http.route("/portal/<string:portal_key>", type="http", auth="public", website=True, sitemap=False, methods=["GET"])
+    @http.route(
+        "/portal/<string:portal_key>",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        multilang=False,
+        methods=["GET"],
+    )
     def portal_home(self, portal_key, done=None, uploaded=None, **kw):
         try:
             portal_sudo, link_sudo = self._portal_check_access(portal_key)
@@ -206,6 +227,7 @@ class ClientPortal(http.Controller):
         auth="public",
         website=True,
         sitemap=False,
+        multilang=False,
         methods=["GET"],
     )
     def portal_form(self, portal_key, item_id, **kw):
@@ -216,16 +238,19 @@ class ClientPortal(http.Controller):
         answer_sudo = item_sudo._portal_start_form(link=link_sudo)
         visit.bind_form(answer_sudo, link_sudo)
         response = request.redirect(answer_sudo.get_start_url(), local=True)
-        # The way back stays in the visitor's browser: the server keeps no key in clear.
-        response.set_cookie(
-            RETURN_COOKIE,
-            f"/portal/{portal_key}?done=form",
-            path="/survey",
-            max_age=24 * 3600,
-            httponly=True,
-            samesite="Strict",
-            secure=request.httprequest.scheme == "https",
-        )
+        # The way back stays in the visitor's browser: the server keeps no key in clear. The
+        # survey pages of a language other than the website's default are under its prefix
+        # (/fr/survey/...): the cookie goes to each.
+        for prefix in ["", *(f"/{lang.url_code}" for lang in request.env["res.lang"]._get_frontend().values())]:
+            response.set_cookie(
+                RETURN_COOKIE,
+                f"/portal/{portal_key}?done=form",
+                path=f"{prefix}/survey",
+                max_age=24 * 3600,
+                httponly=True,
+                samesite="Strict",
+                secure=request.httprequest.scheme == "https",
+            )
         return self._respond(response)
 
     @http.route(
@@ -234,6 +259,7 @@ class ClientPortal(http.Controller):
         auth="public",
         website=True,
         sitemap=False,
+        multilang=False,
         methods=["POST"],
     )
     def portal_upload(self, portal_key, item_id, note=None, **kw):
@@ -260,6 +286,7 @@ class ClientPortal(http.Controller):
         auth="public",
         website=True,
         sitemap=False,
+        multilang=False,
         methods=["GET"],
     )
     def portal_file(self, portal_key, item_id, attachment_id, **kw):
@@ -283,6 +310,7 @@ class ClientPortal(http.Controller):
         auth="public",
         website=True,
         sitemap=False,
+        multilang=False,
         methods=["POST"],
     )
     def portal_request_done(self, portal_key, item_id, **kw):
@@ -303,6 +331,7 @@ class ClientPortal(http.Controller):
         auth="public",
         website=True,
         sitemap=False,
+        multilang=False,
         methods=["GET"],
     )
     def portal_consent(self, portal_key, item_id, **kw):
@@ -323,6 +352,7 @@ class ClientPortal(http.Controller):
         auth="public",
         website=True,
         sitemap=False,
+        multilang=False,
         methods=["POST"],
     )
     def portal_consent_sign(self, portal_key, item_id, name=None, signature=None, **kw):
@@ -345,6 +375,7 @@ class ClientPortal(http.Controller):
         auth="public",
         website=True,
         sitemap=False,
+        multilang=False,
         methods=["GET"],
     )
     def portal_appointment_ics(self, portal_key, event_id, **kw):
@@ -363,7 +394,13 @@ class ClientPortal(http.Controller):
         return self._respond(response)
 
     @http.route(
-        "/portal/<string:portal_key>/verify", type="http", auth="public", website=True, sitemap=False, methods=["POST"]
+        "/portal/<string:portal_key>/verify",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        multilang=False,
+        methods=["POST"],
     )
     def portal_verify(self, portal_key, birthdate=None, code=None, send_code=None, **kw):
         try:
@@ -392,6 +429,7 @@ class ClientPortal(http.Controller):
         auth="public",
         website=True,
         sitemap=False,
+        multilang=False,
         methods=["POST"],
     )
     def portal_sign_out(self, portal_key, **kw):

@@ -17,6 +17,39 @@ class SurveyThroughPortal(Survey):
             survey_sudo, answer_sudo, answer_token, ensure_token=ensure_token, check_partner=check_partner
         )
 
+    def _get_access_data(self, survey_token, answer_token, ensure_token=True, check_partner=True):
+        """A client's portal form speaks the client's language in the client's time zone, set
+        here once the answer was found open to this visitor: the answer's language (the client's,
+        set when the portal opened it) whatever the URL's prefix or the browser's cookie."""
+        access_data = super()._get_access_data(
+            survey_token, answer_token, ensure_token=ensure_token, check_partner=check_partner
+        )
+        answer_sudo = access_data["answer_sudo"]
+        if access_data["validity_code"] is True and answer_sudo.serene_item_id and not request.env.user._is_internal():
+            portal_sudo = answer_sudo.serene_item_id.portal_id
+            lang = answer_sudo.lang_id.code
+            if lang not in request.env["res.lang"]._get_frontend():
+                lang = portal_sudo.partner_id._serene_client_lang(portal_sudo.company_id)
+            request.lang = request.env["res.lang"]._get_data(code=lang)
+            request.update_context(lang=lang, tz=portal_sudo.partner_id._serene_client_tz(portal_sudo.company_id))
+            env_sudo = request.env(su=True)
+            access_data.update(
+                survey_sudo=access_data["survey_sudo"].with_env(env_sudo),
+                answer_sudo=answer_sudo.with_env(env_sudo),
+            )
+        return access_data
+
+    def _prepare_survey_data(self, survey_sudo, answer_sudo, **post):
+        """No language menu on a client's portal form: it is in the client's language, and so is
+        the page's title (the form's, not the name of Odoo's template)."""
+        data = super()._prepare_survey_data(survey_sudo, answer_sudo, **post)
+        if answer_sudo.serene_item_id:
+            data["additional_title"] = survey_sudo.title
+            if "languages" in data:
+                data["languages"] = [(request.lang.code, request.lang.name)]
+                data["lang_code"] = request.lang.code
+        return data
+
     def _serene_may_open(self, answer_sudo):
         """The visitor opened this answer's portal with a live key (and passed the identity
         check) in this browser session; or a staff member the rules let read it, to review or

@@ -27,7 +27,7 @@ class MailMail(models.Model):
                 continue
             block = (
                 self.env["ir.qweb"]
-                .with_context(lang=portal.partner_id.lang or self.env.lang)
+                .with_context(lang=portal.partner_id._serene_client_lang())
                 ._render(
                     "serene_client_portal.calendar_portal_link",
                     {"portal": portal, "url": portal._new_access_url(detail=_("Appointment email"))},

@@ -181,3 +181,18 @@ class ResCompany(models.Model):
         # sudo: serene.client.portal - the plan counts every portal of the practice
         if Portal.sudo().search_count([("company_id", "=", self.id)]) + adding > self.serene_portal_limit:
             raise UserError(limit_message(self.env, "plan", limit=self.serene_portal_limit))
+
+    # ------------------------------------------------------------------
+    # The practice's website: the languages its clients read
+    # ------------------------------------------------------------------
+
+    def _serene_website(self):
+        """The practice's website: the one this request came to when it is the practice's, else
+        its first (crons and staff requests have no current website)."""
+        self.ensure_one()
+        # sudo: website - the practice's languages, read for an anonymous client or a cron
+        Website = self.env["website"].sudo()
+        current = Website.get_current_website(fallback=False)
+        if current and current.company_id == self:
+            return current
+        return Website.search([("company_id", "=", self.id)], limit=1)

@@ -711,6 +711,27 @@ class ResPartner(models.Model):
         partner_sudo = self.sudo()
         return partner_sudo.client_portal_id.company_id or partner_sudo.company_id or self.env.company
 
+    def _serene_client_lang(self, company=None):
+        """The language of everything the client reads: pages, forms, emails, text messages,
+        letters. The contact's language when the practice's website offers it (or another variant
+        of it, fr_BE for fr_FR), else the website's default; never one the website does not offer.
+        ``company``: the client's practice when the caller has it at hand."""
+        self.ensure_one()
+        lang = self.lang
+        website = (company or self._serene_client_company())._serene_website()
+        if not website:
+            return lang or self.env.lang or "en_US"
+        offered = website.language_ids.mapped("code")
+        if lang in offered:
+            return lang
+        base = (lang or "").split("_")[0]
+        return next((code for code in offered if lang and code.split("_")[0] == base), website.default_lang_id.code)
+
+    def _serene_client_tz(self, company=None):
+        """The time zone of the dates and times the client reads: the contact's, else the practice's."""
+        self.ensure_one()
+        return self.tz or (company or self._serene_client_company()).partner_id.tz or "UTC"
+
     def _serene_client_limits(self):
         """Effective (item limit, storage limit in bytes) of a client: their own or the company's; 0 is none."""
         self.ensure_one()

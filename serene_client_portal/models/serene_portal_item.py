@@ -192,7 +192,13 @@ class SerenePortalItem(models.Model):
             if vals.get("url"):
                 vals["url"] = vals["url"].strip()
             if vals.get("survey_id") and not vals.get("name"):
-                vals["name"] = self.env["survey.survey"].browse(vals["survey_id"]).title
+                # The form's title as the client reads it (the PHQ-9 ships in several languages).
+                client = Partner.browse(vals.get("partner_id"))
+                if not client:
+                    # sudo: serene.client.portal - the client of a portal given by id, whatever the caller reads
+                    client = self.env["serene.client.portal"].browse(vals["portal_id"]).sudo().partner_id
+                survey = self.env["survey.survey"].browse(vals["survey_id"])
+                vals["name"] = survey.with_context(lang=client._serene_client_lang()).title
         Portal = self.env["serene.client.portal"]
         partners = Partner.browse({vals["partner_id"] for vals in vals_list if vals.get("partner_id")})
         # sudo: serene.client.portal - the client of a portal given by id, whatever the caller reads
@@ -362,18 +368,25 @@ class SerenePortalItem(models.Model):
         """The client's own answer record for this form: resumed if started, created otherwise."""
         self.ensure_one()
         answer = self.user_input_id
+        # The form speaks the client's language, as the portal does (Odoo's survey pages follow
+        # the answer's language).
+        lang = self.env["res.lang"]._lang_get(self.partner_id._serene_client_lang())
         if not answer or answer.state == "done":
             # sudo: survey.user_input - the client is an anonymous visitor
             answer = self.survey_id.sudo()._create_answer(
                 partner=self.partner_id,
                 check_attempts=False,
                 serene_item_id=self.id,
+                lang_id=lang.id,
             )
             # sudo: the answer and the state are system fields
             self.sudo().write({"user_input_id": answer.id, "state": "in_progress"})
             self.env["serene.portal.activity"]._log(
                 self.portal_id, "form_started", items=self, actor="client", link=link
             )
+        elif answer.lang_id != lang:
+            # sudo: survey.user_input - the client is an anonymous visitor
+            answer.sudo().lang_id = lang
         return answer
 
     def _portal_download(self, attachment_id, link=None):

@@ -137,7 +137,12 @@ class SerenePortalNotification(models.Model):
             template = templates[message["template"]]
             recipient = message["recipient"]
             record = message["record"]
-            lang = recipient.lang or self.env.lang
+            # The client reads their messages in the language of their portal pages.
+            portal = portals.browse(message["portal"].id) if message.get("portal") else portals.browse()
+            if portal and recipient == portal.partner_id:
+                lang = recipient._serene_client_lang()
+            else:
+                lang = recipient.lang or self.env.lang
             rendering = template.with_context(**(message.get("values") or {}))
             if row.channel == "sms":
                 sms_values.append(
@@ -159,7 +164,11 @@ class SerenePortalNotification(models.Model):
                 body = template.with_context(lang=lang)._render_encapsulate(
                     "mail.mail_notification_light",
                     body,
-                    add_context={"company": row.company_id or self.env.company, "model_description": False},
+                    # The layout's heading reads "Your client portal", not Odoo's "Your document".
+                    add_context={
+                        "company": row.company_id or self.env.company,
+                        "model_description": self.with_context(lang=lang).env._("client portal"),
+                    },
                     context_record=record.with_context(lang=lang),
                 )
             mail_values.append(

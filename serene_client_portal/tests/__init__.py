@@ -34,3 +34,5 @@ from . import test_practice_texts
 from . import test_forms_by_keyboard
 from . import test_forms_are_clinical_not_quiz
 from . import test_after_acting
+from . import test_client_language
+from . import test_client_translations

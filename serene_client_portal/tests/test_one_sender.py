@@ -23,6 +23,10 @@ class TestOneSender(MockEmail, SereneTransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("fr_FR")
+        # The client reads the languages the practice's website offers.
+        cls.env["website"].search([("company_id", "=", cls.company.id)]).language_ids |= cls.env["res.lang"]._lang_get(
+            "fr_FR"
+        )
         # The client reads French, their note owner English; the practice's French texts, as a
         # translation of the templates would give them.
         cls.client.lang = "fr_FR"
