@@ -6,7 +6,9 @@
     "category": "Services",
     "website": "https://serene.vybz.health",
     "author": "Serene",
+    "maintainers": ["serene"],
     "license": "LGPL-3",
+    "development_status": "Beta",
     "depends": ["portal", "website", "mail", "sms", "survey", "calendar"],
     "external_dependencies": {"python": ["qrcode", "vobject"]},
     "data": [
