@@ -27,3 +27,5 @@ from . import mail_activity
 from . import sms_sms
 from . import serene_portal_link_request
 from . import serene_portal_submission
+from . import serene_portal_message
+from . import mail_thread

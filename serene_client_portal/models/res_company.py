@@ -120,6 +120,34 @@ class ResCompany(models.Model):
         help="Before showing a portal, ask for a 6-digit code sent to the email or mobile on file (valid 10 minutes).",
     )
 
+    serene_message_banner = fields.Text(
+        string="Secure Messages Banner",
+        translate=True,
+        default=lambda self: self.env._(
+            "Messages are not read around the clock. In an emergency, call {crisis_line} or your local "
+            "emergency number."
+        ),
+        help="Always shown above the client's messages. {crisis_line} is replaced by the crisis line below.",
+    )
+    serene_message_crisis_line = fields.Char(
+        string="Crisis Line",
+        help="The number clients are told to call in an emergency (the practice's phone when empty).",
+    )
+    serene_message_team_can_reply = fields.Boolean(
+        string="Care Team Answers Messages",
+        help="Besides the note owner, the care team may answer a client's secure messages (they always read them).",
+    )
+    serene_message_rate_per_hour = fields.Integer(
+        string="Messages per Client per Hour",
+        default=10,
+        help="A client may send this many secure messages an hour. 0 means no limit.",
+    )
+    serene_message_followup_hours = fields.Integer(
+        string="Unread Message To-Do After (hours)",
+        default=48,
+        help="The note owner gets a to-do when a client's message waits unread this long. 0: no to-do.",
+    )
+
     def write(self, vals):
         if not self.env.su and not self.env.user.has_group("base.group_erp_manager"):
             # Practice managers may change the portal's settings of their companies, nothing else.
@@ -150,6 +178,12 @@ class ResCompany(models.Model):
         )
         action["res_id"] = self.id
         return action
+
+    def _serene_message_banner(self):
+        """The banner above the client's messages, with the practice's crisis line in it."""
+        self.ensure_one()
+        crisis_line = self.serene_message_crisis_line or self.phone or self.env._("your practice's crisis line")
+        return (self.serene_message_banner or "").replace("{crisis_line}", crisis_line)
 
     # ------------------------------------------------------------------
     # The practice's plan: how many client portals may be active at once

@@ -30,3 +30,4 @@ from . import test_role_matrix
 from . import test_one_sender
 from . import test_link_validity_and_counting
 from . import test_practice_manager_settings
+from . import test_secure_messages
