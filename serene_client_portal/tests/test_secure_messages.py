@@ -17,6 +17,7 @@ from odoo.tools import SQL, mute_logger
 
 from .common import HTML_AS_PNG, PDF_BYTES, SereneCase, SereneRpcMixin, SereneTransactionCase
 from .test_client_portal import EICAR, ClamdPeer
+from .test_ui import TourCase
 
 CLINICAL_TEXT = "I have been feeling low since the accident"
 
@@ -483,3 +484,26 @@ class TestSecureMessagesHttp(SecureMessagesMixin, SereneRpcMixin, SereneCase, Ht
                 ("odoo.exceptions.AccessError", "odoo.http.SessionExpiredException"),
                 login,
             )
+
+
+@tagged("post_install", "-at_install", "serene")
+class TestSecureMessagesTours(SecureMessagesMixin, TourCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_thread()
+
+    def test_note_owner_reads_and_answers(self):
+        message = self._client_post("Could we move Monday?")
+        self.run_tour(self.clients_url, "serene_note_owner_answers_a_message", "t_owner")
+        self.assertEqual(message.read_by_id, self.user_owner)
+        reply = self.portal.secure_message_ids.filtered(lambda m: m.author == "staff")
+        self.assertEqual((reply.body, reply.author_user_id), ("Yes, Tuesday at 10 works.", self.user_owner))
+        self.assertTrue(self.portal.notification_ids.filtered(lambda n: n.kind == "message"))
+
+    def test_care_team_reads_and_cannot_answer(self):
+        message = self._client_post("Could we move Monday?")
+        self.run_tour(self.clients_url, "serene_care_team_reads_a_message", "t_team")
+        self.assertEqual(message.read_by_id, self.user_team)
+        with self.assertRaises(AccessError):
+            self.Message.with_user(self.user_team).create({"portal_id": self.portal.id, "body": "From the team"})
