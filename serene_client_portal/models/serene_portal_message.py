@@ -70,6 +70,11 @@ class SerenePortalMessage(models.Model):
     # The unread messages of each thread, for the counts on the Clients list and the panel.
     _unread_idx = models.Index("(portal_id) WHERE read_at IS NULL")
 
+    @api.depends("author_name", "create_date")
+    def _compute_display_name(self):
+        for message in self:
+            message.display_name = message.author_name or self.env._("New message")
+
     @api.depends("author", "author_user_id", "partner_id")
     def _compute_author_name(self):
         for message in self:
@@ -127,6 +132,13 @@ class SerenePortalMessage(models.Model):
                 continue
             if user in client.care_team_user_ids and not message.company_id.serene_message_team_can_reply:
                 raise AccessError(_("The practice lets only the note owner answer a client's messages."))
+
+    def action_send(self):
+        """The form's Send: the message was created (and the client told) as the form saved it;
+        back to the thread."""
+        self.ensure_one()
+        self.check_access("read")
+        return self.portal_id.action_open_messages()
 
     def _link_own_attachments(self):
         """The files a practitioner sends with a message: uploaded for it by them, owned by it

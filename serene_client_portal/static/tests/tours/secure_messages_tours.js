@@ -43,12 +43,12 @@ tours.add("serene_note_owner_answers_a_message", {
         },
         {
             content: "Send",
-            trigger: ".o_form_button_save",
+            trigger: "button[name=action_send]",
             run: "click",
         },
         {
-            content: "Sent in the note owner's name",
-            trigger: ".o_field_widget[name=author_name]:contains('Owner Olga')",
+            content: "Back in the thread, the answer in the note owner's name",
+            trigger: ".o_list_view .o_data_row:contains('Yes, Tuesday at 10 works.'):contains('Owner Olga')",
         },
     ],
 });
