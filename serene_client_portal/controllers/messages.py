@@ -28,7 +28,9 @@ class ClientPortalMessages(ClientPortal):
         except AccessError as error:
             return self._access_denied(error, portal_key)
         success = _("Your message was sent to your practice.") if sent else None
-        return self._messages_page(portal_sudo, link_sudo, portal_key, success=success)
+        # Outside the practice's office hours, its automatic answer comes with the confirmation.
+        out_of_hours = sent and portal_sudo.company_id._serene_out_of_hours_answer()
+        return self._messages_page(portal_sudo, link_sudo, portal_key, success=success, out_of_hours=out_of_hours)
 
     @http.route(
         "/portal/<string:portal_key>/messages",

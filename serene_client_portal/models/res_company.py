@@ -1,3 +1,5 @@
+import pytz
+
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -148,6 +150,22 @@ class ResCompany(models.Model):
         help="The note owner gets a to-do when a client's message waits unread this long. 0: no to-do.",
     )
 
+    serene_message_office_hours = fields.Boolean(
+        string="Office Hours for Messages",
+        help="A client who writes outside these hours (Monday to Friday, in the practice's time zone) "
+        "is answered at once with the text below.",
+    )
+    serene_message_hours_from = fields.Float(string="Office Hours From", default=9.0)
+    serene_message_hours_to = fields.Float(string="Office Hours To", default=17.0)
+    serene_message_out_of_hours_text = fields.Text(
+        string="Answer Outside Office Hours",
+        translate=True,
+        default=lambda self: self.env._(
+            "Your message arrived outside our office hours: we will read it on our next working day. "
+            "In an emergency, call {crisis_line} or your local emergency number."
+        ),
+    )
+
     def write(self, vals):
         if not self.env.su and not self.env.user.has_group("base.group_erp_manager"):
             # Practice managers may change the portal's settings of their companies, nothing else.
@@ -184,6 +202,21 @@ class ResCompany(models.Model):
         self.ensure_one()
         crisis_line = self.serene_message_crisis_line or self.phone or self.env._("your practice's crisis line")
         return (self.serene_message_banner or "").replace("{crisis_line}", crisis_line)
+
+    def _serene_out_of_hours_answer(self, moment=None):
+        """The automatic answer to a client's message sent at ``moment`` (now) outside the
+        practice's office hours (Monday to Friday, in the practice's time zone), else False."""
+        self.ensure_one()
+        if not self.serene_message_office_hours:
+            return False
+        local = pytz.utc.localize(moment or fields.Datetime.now()).astimezone(
+            pytz.timezone(self.partner_id.tz or "UTC")
+        )
+        hour = local.hour + local.minute / 60
+        if local.weekday() < 5 and self.serene_message_hours_from <= hour < self.serene_message_hours_to:
+            return False
+        crisis_line = self.serene_message_crisis_line or self.phone or self.env._("your practice's crisis line")
+        return (self.serene_message_out_of_hours_text or "").replace("{crisis_line}", crisis_line)
 
     # ------------------------------------------------------------------
     # The practice's plan: how many client portals may be active at once

@@ -301,6 +301,21 @@ class TestSecureMessages(SecureMessagesMixin, SereneTransactionCase):
                 "serene_client_portal.action_report_portal_messages", self.portal.ids
             )
 
+    def test_office_hours_answer_outside_them_only(self):
+        company = self.company
+        company.partner_id.tz = "Europe/Brussels"
+        company.write({"serene_message_office_hours": True, "serene_message_crisis_line": "0800 123"})
+        monday_noon = fields.Datetime.to_datetime("2026-12-07 11:00:00")  # 12:00 in Brussels
+        saturday = fields.Datetime.to_datetime("2026-12-05 11:00:00")
+        monday_night = fields.Datetime.to_datetime("2026-12-07 21:00:00")
+        self.assertFalse(company._serene_out_of_hours_answer(monday_noon))
+        for moment in (saturday, monday_night):
+            answer = company._serene_out_of_hours_answer(moment)
+            self.assertIn("outside our office hours", answer)
+            self.assertIn("call 0800 123 or your local emergency number", answer)
+        company.serene_message_office_hours = False
+        self.assertFalse(company._serene_out_of_hours_answer(saturday))
+
     def test_auditor_export_counts_messages_without_their_text(self):
         self._client_post()
         self.Message.with_user(self.user_owner).create({"portal_id": self.portal.id, "body": "A reply"})
@@ -446,6 +461,16 @@ class TestSecureMessagesHttp(SecureMessagesMixin, SereneRpcMixin, SereneCase, Ht
         self.assertEqual(download.content, PDF_BYTES)
         self.assertIn("attachment", download.headers["Content-Disposition"])
         self.assertEqual(self.url_open(f"/portal/{self.key}/messages/{message.id}/file/1").status_code, 404)
+
+    def test_out_of_hours_answer_after_sending(self):
+        page = self.url_open(f"/portal/{self.key}/messages?sent=1")
+        self.assertNotIn("o_serene_out_of_hours", page.text)
+        # Office hours that never open: every message arrives outside them.
+        self.company.write({"serene_message_office_hours": True, "serene_message_hours_to": 0.0})
+        self.assertEqual(self._post("Are you there?").status_code, 303)
+        page = self.url_open(f"/portal/{self.key}/messages?sent=1")
+        self.assertIn("o_serene_out_of_hours", page.text)
+        self.assertIn("outside our office hours", page.text)
 
     def test_post_needs_csrf_and_a_valid_key(self):
         self.authenticate(None, None)
