@@ -316,6 +316,28 @@ class TestSecureMessages(SecureMessagesMixin, SereneTransactionCase):
         company.serene_message_office_hours = False
         self.assertFalse(company._serene_out_of_hours_answer(saturday))
 
+    def test_digests_count_messages_never_quote_them(self):
+        self._client_post()
+        self._client_post("Second")
+        now = fields.Datetime.now()
+        [weekly] = self.user_owner._serene_digest_rows("weekly", now)
+        self.assertEqual((weekly["messages"], weekly["unread"]), (2, 2))
+        self.env["calendar.event"].create(
+            {
+                "name": "Session",
+                "start": now + timedelta(hours=3),
+                "stop": now + timedelta(hours=4),
+                "partner_ids": [(6, 0, self.client.ids)],
+            }
+        )
+        [daily] = self.user_owner._serene_digest_rows("daily", now)
+        self.assertEqual(daily["unread"], 2)
+        before = self._queued_mail()
+        self.user_owner._serene_queue_digest("weekly", [weekly])
+        mail = self._queued_mail() - before
+        self.assertIn("Unread messages", mail.body_html)
+        self.assertNotIn("feeling", mail.body_html)
+
     def test_auditor_export_counts_messages_without_their_text(self):
         self._client_post()
         self.Message.with_user(self.user_owner).create({"portal_id": self.portal.id, "body": "A reply"})
