@@ -2,3 +2,4 @@ from . import binary
 from . import portal
 from . import report
 from . import survey
+from . import messages

@@ -29,3 +29,5 @@ from . import sms_sms
 from . import sms_template
 from . import serene_portal_link_request
 from . import serene_portal_submission
+from . import serene_portal_message
+from . import mail_thread

@@ -11,9 +11,11 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _pre_dispatch(cls, rule, args):
-        """A client's upload is refused from its declared size, before Odoo parses the body."""
+        """A client's upload (files for a request or with a message) is refused from its declared
+        size, before Odoo parses the body."""
         path = request.httprequest.path
-        if path.startswith("/portal/") and path.endswith("/upload"):
+        uploading = path.endswith("/upload") or (path.endswith("/messages") and request.httprequest.method == "POST")
+        if path.startswith("/portal/") and uploading:
             # sudo: res.company - the practices' upload limit, read before the key is known
             [(largest_mb,)] = request.env["res.company"].sudo()._read_group([], [], ["serene_portal_upload_max_mb:max"])
             # The files, and room for the form's other fields and the multipart framing.

@@ -1,3 +1,5 @@
+import pytz
+
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -120,6 +122,50 @@ class ResCompany(models.Model):
         help="Before showing a portal, ask for a 6-digit code sent to the email or mobile on file (valid 10 minutes).",
     )
 
+    serene_message_banner = fields.Text(
+        string="Secure Messages Banner",
+        translate=True,
+        default=lambda self: self.env._(
+            "Messages are not read around the clock. In an emergency, call {crisis_line} or your local "
+            "emergency number."
+        ),
+        help="Always shown above the client's messages. {crisis_line} is replaced by the crisis line below.",
+    )
+    serene_message_crisis_line = fields.Char(
+        string="Crisis Line",
+        help="The number clients are told to call in an emergency (the practice's phone when empty).",
+    )
+    serene_message_team_can_reply = fields.Boolean(
+        string="Care Team Answers Messages",
+        help="Besides the note owner, the care team may answer a client's secure messages (they always read them).",
+    )
+    serene_message_rate_per_hour = fields.Integer(
+        string="Messages per Client per Hour",
+        default=10,
+        help="A client may send this many secure messages an hour. 0 means no limit.",
+    )
+    serene_message_followup_hours = fields.Integer(
+        string="Unread Message To-Do After (hours)",
+        default=48,
+        help="The note owner gets a to-do when a client's message waits unread this long. 0: no to-do.",
+    )
+
+    serene_message_office_hours = fields.Boolean(
+        string="Office Hours for Messages",
+        help="A client who writes outside these hours (Monday to Friday, in the practice's time zone) "
+        "is answered at once with the text below.",
+    )
+    serene_message_hours_from = fields.Float(string="Office Hours From", default=9.0)
+    serene_message_hours_to = fields.Float(string="Office Hours To", default=17.0)
+    serene_message_out_of_hours_text = fields.Text(
+        string="Answer Outside Office Hours",
+        translate=True,
+        default=lambda self: self.env._(
+            "Your message arrived outside our office hours: we will read it on our next working day. "
+            "In an emergency, call {crisis_line} or your local emergency number."
+        ),
+    )
+
     def write(self, vals):
         if not self.env.su and not self.env.user.has_group("base.group_erp_manager"):
             # Practice managers may change the portal's settings of their companies, nothing else.
@@ -150,6 +196,27 @@ class ResCompany(models.Model):
         )
         action["res_id"] = self.id
         return action
+
+    def _serene_message_banner(self):
+        """The banner above the client's messages, with the practice's crisis line in it."""
+        self.ensure_one()
+        crisis_line = self.serene_message_crisis_line or self.phone or self.env._("your practice's crisis line")
+        return (self.serene_message_banner or "").replace("{crisis_line}", crisis_line)
+
+    def _serene_out_of_hours_answer(self, moment=None):
+        """The automatic answer to a client's message sent at ``moment`` (now) outside the
+        practice's office hours (Monday to Friday, in the practice's time zone), else False."""
+        self.ensure_one()
+        if not self.serene_message_office_hours:
+            return False
+        local = pytz.utc.localize(moment or fields.Datetime.now()).astimezone(
+            pytz.timezone(self.partner_id.tz or "UTC")
+        )
+        hour = local.hour + local.minute / 60
+        if local.weekday() < 5 and self.serene_message_hours_from <= hour < self.serene_message_hours_to:
+            return False
+        crisis_line = self.serene_message_crisis_line or self.phone or self.env._("your practice's crisis line")
+        return (self.serene_message_out_of_hours_text or "").replace("{crisis_line}", crisis_line)
 
     # ------------------------------------------------------------------
     # The practice's plan: how many client portals may be active at once

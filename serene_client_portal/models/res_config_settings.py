@@ -45,6 +45,17 @@ class ResConfigSettings(models.TransientModel):
     serene_activity_retention_years = fields.Integer(
         related="company_id.serene_activity_retention_years", readonly=False
     )
+    serene_message_banner = fields.Text(related="company_id.serene_message_banner", readonly=False)
+    serene_message_crisis_line = fields.Char(related="company_id.serene_message_crisis_line", readonly=False)
+    serene_message_team_can_reply = fields.Boolean(related="company_id.serene_message_team_can_reply", readonly=False)
+    serene_message_rate_per_hour = fields.Integer(related="company_id.serene_message_rate_per_hour", readonly=False)
+    serene_message_followup_hours = fields.Integer(related="company_id.serene_message_followup_hours", readonly=False)
+    serene_message_office_hours = fields.Boolean(related="company_id.serene_message_office_hours", readonly=False)
+    serene_message_hours_from = fields.Float(related="company_id.serene_message_hours_from", readonly=False)
+    serene_message_hours_to = fields.Float(related="company_id.serene_message_hours_to", readonly=False)
+    serene_message_out_of_hours_text = fields.Text(
+        related="company_id.serene_message_out_of_hours_text", readonly=False
+    )
     serene_base_url_insecure = fields.Boolean(compute="_compute_serene_base_url_insecure")
     serene_clients_without_birthdate = fields.Integer(
         string="Clients Without a Date of Birth",

@@ -151,6 +151,12 @@ class ResPartner(models.Model):
         search="_search_pending_item_count",
         groups=PRACTICE_USER,
     )
+    serene_message_unread_count = fields.Integer(
+        string="Unread Messages",
+        compute="_compute_serene_message_unread_count",
+        groups=PRACTICE_USER,
+        help="Secure messages from the client that nobody in the practice has read yet.",
+    )
     serene_notification_ids = fields.One2many(
         "serene.portal.notification",
         "partner_id",
@@ -293,6 +299,16 @@ class ResPartner(models.Model):
             portal_sudo = partner.client_portal_id.sudo() if partner in visible else None
             partner.serene_last_client_activity_at = portal_sudo.last_client_activity_at if portal_sudo else False
             partner.serene_pending_item_count = portal_sudo.pending_item_count if portal_sudo else 0
+
+    @api.depends_context("uid")
+    @api.depends("client_portal_id")
+    def _compute_serene_message_unread_count(self):
+        visible = self.filtered(lambda p: p.serene_portal_access != "none" and p.client_portal_id)
+        counts = self.env["serene.portal.message"]._unread_counts(visible.client_portal_id)
+        for partner in self:
+            partner.serene_message_unread_count = (
+                counts.get(partner.client_portal_id.id, 0) if partner in visible else 0
+            )
 
     def _search_last_client_activity_at(self, operator, value):
         # Searched through the portals under the user's rules: other practitioners' clients never match.
@@ -522,6 +538,14 @@ class ResPartner(models.Model):
             "context": {"default_partner_id": self.id},
         }
 
+    def action_client_portal_open_messages(self):
+        """The secure messages with the client (the client's unread ones are read now)."""
+        self.ensure_one()
+        self._check_portal_access(need="read")
+        if not self.client_portal_id:
+            raise UserError(_("Client portal is not yet set up for %(name)s.", name=self.name))
+        return self.client_portal_id.action_open_messages()
+
     def action_client_portal_open_links(self):
         """The portal record: its access links (revoke one or all) and its history."""
         self.ensure_one()
@@ -604,7 +628,7 @@ class ResPartner(models.Model):
                 "message": self.serene_portal_activity_message,
                 "client_lines": [],
             }
-        return portal._summarize_activity(groups)[portal.id]
+        return portal._add_unread_messages(portal._summarize_activity(groups))[portal.id]
 
     # ------------------------------------------------------------------
     # Who may do what with a client's portal

@@ -94,6 +94,7 @@ class ResUsers(models.Model):
         portals = Portal.search([("partner_id.note_owner_id", "=", self.id), ("active", "=", True)])
         if not portals:
             return []
+        unread = self.env["serene.portal.message"]._unread_counts(portals)
         if kind == "daily":
             local = self._serene_local_now(now)
             tz = pytz.timezone(self.tz or "UTC")
@@ -118,6 +119,7 @@ class ResUsers(models.Model):
                         "url": portal._serene_contact_url(),
                         "when": next_event.start,
                         "pending": portal.pending_item_count,
+                        "unread": unread.get(portal.id, 0),
                     }
                 )
             return sorted(rows, key=lambda row: row["when"])
@@ -126,7 +128,7 @@ class ResUsers(models.Model):
             [
                 ("portal_id", "in", portals.ids),
                 ("actor", "=", "client"),
-                ("event_type", "in", ("portal_viewed", "form_completed", "document_uploaded")),
+                ("event_type", "in", ("portal_viewed", "form_completed", "document_uploaded", "message_sent")),
             ]
         )
         counts = {}
@@ -138,6 +140,8 @@ class ResUsers(models.Model):
                 "visits": done.get("portal_viewed", 0),
                 "forms": done.get("form_completed", 0),
                 "documents": done.get("document_uploaded", 0),
+                "messages": done.get("message_sent", 0),
+                "unread": unread.get(portal.id, 0),
                 "pending": portal.pending_item_count,
             }
             for portal, done in sorted(counts.items(), key=lambda pair: pair[0].partner_id.name or "")

@@ -1,3 +1,4 @@
+import logging
 from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
@@ -10,8 +11,11 @@ from odoo.tools.translate import LazyGettext
 
 from odoo.addons.base.models.res_users import check_identity
 
+from ..tools import clamd_instream, image_pixels, name_for_type, sanitize_filename, sniff_mimetype
 from .res_company import limit_message
 from .serene_portal_item import TODO_TYPES
+
+_logger = logging.getLogger(__name__)
 
 ACTIVITY_WINDOW_DAYS = 7
 PRACTICE_USER = "serene_client_portal.group_practice_user"
@@ -22,6 +26,10 @@ SHARED_TYPES = ("resource", "link", "instructions")
 NOTIFY_BATCH = 50
 # Portals reminded per transaction by _cron_send_reminders.
 REMINDER_BATCH = 200
+# Files a client sends at once (an upload, a message).
+MAX_FILES_PER_UPLOAD = 10
+# Images larger than this are refused from their header, never decoded (a 12 MP scan passes).
+MAX_IMAGE_PIXELS = 50_000_000
 
 
 class SereneClientPortal(models.Model):
@@ -48,6 +56,7 @@ class SereneClientPortal(models.Model):
             "link_ids",
             "activity_log_ids",
             "notification_ids",
+            "secure_message_ids",
         }
     )
     # The client and the practice a portal is for, given at creation.
@@ -81,6 +90,11 @@ class SereneClientPortal(models.Model):
     activity_log_ids = fields.One2many("serene.portal.activity", "portal_id", string="Portal Activity")
     item_count = fields.Integer(compute="_compute_item_count")
     notification_ids = fields.One2many("serene.portal.notification", "portal_id", string="Notifications")
+    # The secure messages with the client (Odoo's message_ids is the chatter, which others read).
+    secure_message_ids = fields.One2many("serene.portal.message", "portal_id", string="Secure Messages")
+    secure_message_unread_count = fields.Integer(
+        string="Unread Messages", compute="_compute_secure_message_unread_count"
+    )
     # The Clients list shows and filters on these, so they are stored: pending items follow
     # the items; the client's last activity is refreshed by a scheduled action, not written
     # on every page the client opens.
@@ -96,6 +110,12 @@ class SereneClientPortal(models.Model):
         )
         for portal in self:
             portal.item_count = counts.get(portal, 0)
+
+    @api.depends("secure_message_ids.read_at")
+    def _compute_secure_message_unread_count(self):
+        counts = self.env["serene.portal.message"]._unread_counts(self)
+        for portal in self:
+            portal.secure_message_unread_count = counts.get(portal.id, 0)
 
     @api.depends("item_ids.state", "item_ids.active")
     def _compute_pending_item_count(self):
@@ -152,6 +172,37 @@ class SereneClientPortal(models.Model):
         self.link_ids.action_revoke()
         return True
 
+    def action_open_messages(self):
+        """Open the secure messages with the client: the client's unread messages are read now,
+        by this user (an audit row says who and when)."""
+        self.ensure_one()
+        self.check_access("read")
+        self._mark_client_messages_read()
+        action = self.env["ir.actions.act_window"]._for_xml_id("serene_client_portal.serene_portal_message_action")
+        action["domain"] = [("portal_id", "=", self.id)]
+        action["context"] = {"default_portal_id": self.id}
+        action["name"] = self.env._("Secure messages: %(client)s", client=self.partner_id.display_name)
+        return action
+
+    def action_print_messages(self):
+        """The thread as a PDF for the client's record (printing is logged by the report)."""
+        self.ensure_one()
+        self.check_access("read")
+        return self.env.ref("serene_client_portal.action_report_portal_messages").report_action(self)
+
+    def _mark_client_messages_read(self):
+        """The client's unread messages of this portal are read by the current (staff) user."""
+        # sudo: serene.portal.message - the read state is a system field; read access was checked by the caller
+        unread = (
+            self.env["serene.portal.message"]
+            .sudo()
+            .search([("portal_id", "=", self.id), ("author", "=", "client"), ("read_at", "=", False)])
+        )
+        if unread and self.env.user._is_internal() and not self.env.user._is_superuser():
+            unread._mark_read(user=self.env.user)
+            self.env["serene.portal.activity"]._log(self, "message_read", actor="staff", detail=str(len(unread)))
+        return unread
+
     def action_open_preview(self):
         self.ensure_one()
         self.check_access("read")
@@ -168,11 +219,12 @@ class SereneClientPortal(models.Model):
 
     def _get_usage(self, count_items=True):
         """{portal id: (active items or None, bytes uploaded by the client)}, in one query; the
-        files of removed requests count."""
+        files of removed requests and those the client sent with messages count."""
         if not self:
             return {}
         self.env["ir.attachment"].flush_model(["res_model", "res_id", "file_size"])
         self.env["serene.portal.item"].flush_model(["portal_id", "item_type", "active"])
+        self.env["serene.portal.message"].flush_model(["portal_id", "author"])
         items = (
             SQL("(SELECT COUNT(*) FROM serene_portal_item item WHERE item.portal_id = portal.id AND item.active)")
             if count_items
@@ -186,6 +238,10 @@ class SereneClientPortal(models.Model):
                       FROM serene_portal_item item
                       JOIN ir_attachment att ON att.res_model = 'serene.portal.item' AND att.res_id = item.id
                      WHERE item.portal_id = portal.id AND item.item_type = 'document_request')
+                 + (SELECT COALESCE(SUM(att.file_size), 0)
+                      FROM serene_portal_message message
+                      JOIN ir_attachment att ON att.res_model = 'serene.portal.message' AND att.res_id = message.id
+                     WHERE message.portal_id = portal.id AND message.author = 'client')
               FROM serene_client_portal portal
              WHERE portal.id IN %s
             """,
@@ -204,6 +260,79 @@ class SereneClientPortal(models.Model):
         self._lock_rows("serene_client_portal", self.ids)
         if self._get_storage_used().get(self.id, 0) + adding_bytes > storage_limit:
             raise UserError(limit_message(self.env, "storage_client"))
+
+    def _check_client_files(self, files, kinds):
+        """[(name, data, mimetype)] for the client's ``files`` ([(filename, bytes or a binary
+        stream)]) when every one may be stored on this portal: counted, each read up to the size
+        limit, its type sniffed from its content against ``kinds`` (serene.upload.kind), images
+        measured from their header, scanned, and all within the client's storage quota. Else a
+        UserError in the client's words. Uploads to a request and files sent with a message
+        pass the same checks."""
+        self.ensure_one()
+        if not files:
+            raise UserError(_("Choose at least one file to upload."))
+        if len(files) > MAX_FILES_PER_UPLOAD:
+            raise UserError(_("Upload at most %(count)s files at a time.", count=MAX_FILES_PER_UPLOAD))
+        max_bytes = self._get_upload_max_bytes()
+        accepted = kinds._get_mimetypes()
+        checked = []
+        for filename, content in files:
+            name = sanitize_filename(filename)
+            # Read one byte past the limit at most: enough to refuse a larger file.
+            data = content if isinstance(content, bytes) else content.read(max_bytes + 1)
+            if not data:
+                raise UserError(_("“%(name)s” is empty.", name=name))
+            if len(data) > max_bytes:
+                raise UserError(
+                    _(
+                        "“%(name)s” is too large: files can be up to %(max)s MB.",
+                        name=name,
+                        max=max_bytes // 1024 // 1024,
+                    )
+                )
+            mimetype = sniff_mimetype(data)
+            if mimetype not in accepted:
+                raise UserError(
+                    _(
+                        "“%(name)s” is not a file this request accepts (%(kinds)s).",
+                        name=name,
+                        kinds=", ".join(kinds.mapped("name")),
+                    )
+                )
+            if mimetype in ("image/jpeg", "image/png"):
+                pixels = image_pixels(data)
+                if pixels is None or pixels > MAX_IMAGE_PIXELS:
+                    raise UserError(
+                        _(
+                            "“%(name)s” is too large an image (more than %(max)s megapixels) or cannot be read.",
+                            name=name,
+                            max=MAX_IMAGE_PIXELS // 1_000_000,
+                        )
+                    )
+            checked.append((name_for_type(name, mimetype), data, mimetype))
+        for name, data, _mimetype in checked:
+            self._scan_client_file(name, data)
+        self._check_storage_room(sum(len(data) for _name, data, _mime in checked))
+        return checked
+
+    def _scan_client_file(self, name, data):
+        """Refuse a file that ClamAV flags, when the practice configured clamd.
+
+        ``serene_client_portal.clamd_address`` (system parameter): a unix socket path or
+        ``host:port``. Unset: no scan. Set but unreachable: the file is refused (fail closed).
+        """
+        # sudo: ir.config_parameter - a system setting read on behalf of an anonymous visitor
+        address = self.env["ir.config_parameter"].sudo().get_param("serene_client_portal.clamd_address")
+        if not address:
+            return
+        try:
+            verdict = clamd_instream(address, data)
+        except OSError:
+            _logger.warning("clamd at %s did not answer; upload refused", address)
+            raise UserError(_("Uploads cannot be checked right now. Please try again later.")) from None
+        if not verdict.endswith("OK"):
+            _logger.warning("clamd refused an upload for client portal %s: %s", self.id, verdict)
+            raise UserError(_("“%(name)s” was refused by the virus check.", name=name))
 
     def _get_upload_max_bytes(self):
         """The largest file a client may upload."""
@@ -445,13 +574,25 @@ class SereneClientPortal(models.Model):
         """The Client Portal panel's data: what was added in the last 7 days, in the guide's words."""
         self.ensure_one()
         self.check_access("read")
-        return self._get_activity_summaries()[self.id]
+        return self._add_unread_messages(self._get_activity_summaries())[self.id]
 
     def _get_activity_summaries(self):
         """``get_activity_summary`` for many portals in one query (lists of clients use it):
         the items added in the last 7 days (the guide's green alert) and, beneath it, what the
         client did in those days. Blue only when neither side did anything."""
         return self._summarize_activity(self._read_recent_activity([("portal_id", "in", self.ids)]))
+
+    def _add_unread_messages(self, summaries):
+        """The activity panel's ``summaries`` ({portal id: summary}) with the client's unread
+        secure messages: one query (the Clients list reads them as a column of their own)."""
+        unread = self.env["serene.portal.message"]._unread_counts(self)
+        for portal_id, summary in summaries.items():
+            summary["unread_messages"] = unread.get(portal_id, 0)
+            if summary["unread_messages"]:
+                summary["unread_message"] = _(
+                    "Unread secure messages from the client: %(count)s", count=summary["unread_messages"]
+                )
+        return summaries
 
     @api.model
     def _read_recent_activity(self, domain):
@@ -560,6 +701,105 @@ class SereneClientPortal(models.Model):
             return _("just now")
         locale = babel_locale_parse(self.env.lang or "en_US")
         return format_timedelta(-delta, add_direction=True, threshold=1, locale=locale)
+
+    # ------------------------------------------------------------------
+    # Secure messages: the limits of a thread and who hears of a new message
+    # ------------------------------------------------------------------
+
+    def _check_message_rate(self):
+        """Refuse, in the client's words, a message over the practice's hourly limit for this
+        portal (counted in the database, like the other limits, by every worker alike)."""
+        self.ensure_one()
+        limit = self.company_id.serene_message_rate_per_hour
+        if not limit:
+            return
+        allowed, _found = self.env["serene.portal.throttle"]._count_attempt("message", str(self.id), limit=limit)
+        if not allowed:
+            raise UserError(
+                _("You have sent %(count)s messages in the last hour. Please try again later.", count=limit)
+            )
+
+    def _send_message_notices(self):
+        """Tell each client that the practice wrote: "You have a new secure message", with a
+        fresh link to the portal; never the text or a file. By email and, when the practice
+        sends text messages, SMS; never to a client who opted out."""
+        messages = []
+        for portal in self:
+            email, phone, _why_not = portal._get_client_channels()
+            if not (email or phone):
+                continue
+            message = {
+                "record": portal,
+                # sudo: res.partner - the client is the recipient, whoever writes
+                "recipient": portal.partner_id.sudo(),
+                "kind": "message",
+                "portal": portal,
+                "values": {"portal_url": f"{portal._new_access_url()}/messages"},
+            }
+            if email:
+                messages.append({**message, "template": "serene_client_portal.mail_template_portal_message"})
+            if phone:
+                messages.append({**message, "template": "serene_client_portal.sms_template_portal_message"})
+        self.env["serene.portal.notification"]._send_batch(messages)
+
+    def _notify_message_to_staff(self):
+        """Tell the note owner of each client who wrote that a secure message waits: the neutral
+        email (no client, no text) with a link to the portal in Odoo."""
+        messages = []
+        for portal in self:
+            # sudo: res.users - the note owner is told, whoever the client is to Odoo's rules
+            owner = portal.sudo().partner_id.note_owner_id
+            if not owner or not owner.email:
+                continue
+            messages.append(
+                {
+                    "template": "serene_client_portal.mail_template_note_owner_message",
+                    # sudo: serene.client.portal - the template renders the practice's name, for an anonymous client
+                    "record": portal.sudo(),
+                    "recipient": owner.partner_id,
+                    "kind": "message_staff",
+                    "portal": portal,
+                    "values": {"backend_url": f"{portal.get_base_url()}/odoo/serene.client.portal/{portal.id}"},
+                }
+            )
+        self.env["serene.portal.notification"]._send_batch(messages)
+
+    def _get_secure_message(self, message_id):
+        """This portal's message ``message_id`` or an empty recordset: never another client's."""
+        self.ensure_one()
+        return self.env["serene.portal.message"].search([("id", "=", message_id), ("portal_id", "=", self.id)], limit=1)
+
+    def _count_unread_for_client(self):
+        """The practice's messages the client has not opened yet (the portal home says so)."""
+        self.ensure_one()
+        return self.env["serene.portal.message"].search_count(
+            [("portal_id", "=", self.id), ("author", "=", "staff"), ("read_at", "=", False)]
+        )
+
+    def _portal_messages(self, link):
+        """The client opens their messages: the practice's unread ones are read now (logged),
+        and everything the page shows."""
+        self.ensure_one()
+        # The thread in one query, with what the page reads of each message.
+        messages = self.env["serene.portal.message"].search_fetch(
+            [("portal_id", "=", self.id)], ["author", "author_user_id", "body", "read_at", "create_date"], order="id"
+        )
+        messages.attachment_ids.fetch(["name"])
+        unread = messages.filtered(lambda message: message.author == "staff")._mark_read()
+        if unread:
+            self.env["serene.portal.activity"]._log(
+                self, "message_read", actor="client", link=link, detail=str(len(unread))
+            )
+        return {
+            "portal": self,
+            "client": self.partner_id,
+            "company": self.company_id,
+            "thread": messages,
+            "banner": self.company_id._serene_message_banner(),
+            "thread_open": self.active,
+            "upload_max_mb": self._get_upload_max_bytes() // 1024 // 1024,
+            "kinds": self.env["serene.upload.kind"]._get_default_kinds(),
+        }
 
     # ------------------------------------------------------------------
     # What the client sees and does (on the sudo'd portal of a valid key)

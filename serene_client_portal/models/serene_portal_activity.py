@@ -32,6 +32,9 @@ EVENT_TYPES = [
     ("audit_exported", "Activity exported"),
     ("reminder_sent", "Reminder sent"),
     ("retention_cleanup", "Old activity removed"),
+    ("message_sent", "Secure message sent"),
+    ("message_read", "Secure messages read"),
+    ("messages_printed", "Secure messages printed"),
 ]
 
 
@@ -71,6 +74,7 @@ class SerenePortalActivity(models.Model):
         "document_uploaded",
         "resource_downloaded",
         "file_downloaded",
+        "message_sent",
     )
 
     event_at = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
@@ -175,4 +179,13 @@ class SerenePortalActivity(models.Model):
                     actor="system",
                     company=company,
                     detail=_("%(count)s events before %(date)s", count=self.env.cr.rowcount, date=cutoff.date()),
+                )
+            messages = self.env["serene.portal.message"]._apply_retention(company, cutoff)
+            if messages:
+                self._log(
+                    None,
+                    "retention_cleanup",
+                    actor="system",
+                    company=company,
+                    detail=_("%(count)s secure messages before %(date)s", count=messages, date=cutoff.date()),
                 )

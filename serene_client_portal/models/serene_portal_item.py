@@ -1,6 +1,5 @@
 import base64
 import binascii
-import logging
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -10,12 +9,10 @@ from odoo.tools import SQL, is_html_empty
 from odoo.tools.pdf import merge_pdf
 from odoo.tools.translate import LazyTranslate
 
-from ..tools import clamd_instream, image_pixels, name_for_type, sanitize_filename, sniff_mimetype
+from ..tools import sniff_mimetype
 from .ir_attachment import seal
 
 _lt = LazyTranslate(__name__)
-
-_logger = logging.getLogger(__name__)
 
 ITEM_TYPES = [
     ("intake_form", "Intake Form"),
@@ -29,9 +26,6 @@ ITEM_TYPES = [
 FORM_TYPES = ("intake_form", "assessment")
 # What the client has to do; the other types are shared with them to read.
 TODO_TYPES = ("intake_form", "assessment", "document_request", "consent")
-MAX_FILES_PER_UPLOAD = 10
-# Images larger than this are refused from their header, never decoded (a 12 MP scan passes).
-MAX_IMAGE_PIXELS = 50_000_000
 
 
 class SerenePortalItem(models.Model):
@@ -586,52 +580,7 @@ class SerenePortalItem(models.Model):
         stored; else a UserError in the client's words."""
         if self.state == "completed":
             raise UserError(_("This request is already complete: your practice has your files."))
-        if not files:
-            raise UserError(_("Choose at least one file to upload."))
-        if len(files) > MAX_FILES_PER_UPLOAD:
-            raise UserError(_("Upload at most %(count)s files at a time.", count=MAX_FILES_PER_UPLOAD))
-        max_bytes = self.portal_id._get_upload_max_bytes()
-        kinds = self.accepted_kind_ids
-        accepted = kinds._get_mimetypes()
-        checked = []
-        for filename, content in files:
-            name = sanitize_filename(filename)
-            # Read one byte past the limit at most: enough to refuse a larger file.
-            data = content if isinstance(content, bytes) else content.read(max_bytes + 1)
-            if not data:
-                raise UserError(_("“%(name)s” is empty.", name=name))
-            if len(data) > max_bytes:
-                raise UserError(
-                    _(
-                        "“%(name)s” is too large: files can be up to %(max)s MB.",
-                        name=name,
-                        max=max_bytes // 1024 // 1024,
-                    )
-                )
-            mimetype = sniff_mimetype(data)
-            if mimetype not in accepted:
-                raise UserError(
-                    _(
-                        "“%(name)s” is not a file this request accepts (%(kinds)s).",
-                        name=name,
-                        kinds=", ".join(kinds.mapped("name")),
-                    )
-                )
-            if mimetype in ("image/jpeg", "image/png"):
-                pixels = image_pixels(data)
-                if pixels is None or pixels > MAX_IMAGE_PIXELS:
-                    raise UserError(
-                        _(
-                            "“%(name)s” is too large an image (more than %(max)s megapixels) or cannot be read.",
-                            name=name,
-                            max=MAX_IMAGE_PIXELS // 1_000_000,
-                        )
-                    )
-            checked.append((name_for_type(name, mimetype), data, mimetype))
-        for name, data, _mimetype in checked:
-            self._scan_upload(name, data)
-        self.portal_id._check_storage_room(sum(len(data) for _name, data, _mime in checked))
-        return checked
+        return self.portal_id._check_client_files(files, self.accepted_kind_ids)
 
     def _claim_submission(self, token):
         """Whether this form submission is the first with ``token`` for this item: one atomic
@@ -646,22 +595,3 @@ class SerenePortalItem(models.Model):
             )
         )
         return bool(self.env.cr.fetchone())
-
-    def _scan_upload(self, name, data):
-        """Refuse a file that ClamAV flags, when the practice configured clamd.
-
-        ``serene_client_portal.clamd_address`` (system parameter): a unix socket path or
-        ``host:port``. Unset: no scan. Set but unreachable: the upload is refused (fail closed).
-        """
-        # sudo: ir.config_parameter - a system setting read on behalf of an anonymous visitor
-        address = self.env["ir.config_parameter"].sudo().get_param("serene_client_portal.clamd_address")
-        if not address:
-            return
-        try:
-            verdict = clamd_instream(address, data)
-        except OSError:
-            _logger.warning("clamd at %s did not answer; upload refused", address)
-            raise UserError(_("Uploads cannot be checked right now. Please try again later.")) from None
-        if not verdict.endswith("OK"):
-            _logger.warning("clamd refused an upload for portal item %s: %s", self.id, verdict)
-            raise UserError(_("“%(name)s” was refused by the virus check.", name=name))

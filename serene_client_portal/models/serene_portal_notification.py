@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.translate import LazyTranslate
 
 _lt = LazyTranslate(__name__)
@@ -16,7 +17,11 @@ SMS_STATES = {
     "canceled": "failed",
 }
 # The messages to a client; the others go to their note owner.
-CLIENT_KINDS = ("link", "items", "reminder", "code", "appointment")
+CLIENT_KINDS = ("link", "items", "reminder", "code", "appointment", "message")
+# The notices of a secure message, and the answer to an email reply: a reply to them is never
+# routed to a record (mail.thread._detect_loop_headers), it gets the automatic answer once.
+SECURE_MESSAGE_TAG = "serene-secure-message"
+AUTO_REPLY_TAG = "serene-secure-message-auto-reply"
 # Text-message failures that a retry cannot mend.
 PERMANENT_SMS_FAILURES = ("sms_number_missing", "sms_number_format", "sms_blacklist", "sms_duplicate", "sms_optout")
 # A failed message is retried, waiting as long as it has existed (at least RETRY_MIN), and given
@@ -58,6 +63,9 @@ class SerenePortalNotification(models.Model):
             ("appointment", "Appointment"),
             ("urgent", "Urgent notice to the note owner"),
             ("digest", "Note owner digest"),
+            ("message", "New secure message"),
+            ("message_staff", "New secure message to the note owner"),
+            ("auto_reply", "Answer to an email reply"),
         ],
         string="Message",
         required=True,
@@ -171,8 +179,17 @@ class SerenePortalNotification(models.Model):
                     },
                     context_record=record.with_context(lang=lang),
                 )
+            if row.kind in ("message", "message_staff", "auto_reply"):
+                # A reply to it is recognised by its Message-Id and answered, never imported.
+                tag = AUTO_REPLY_TAG if row.kind == "auto_reply" else SECURE_MESSAGE_TAG
+                extra = {"message_id": generate_tracking_message_id(tag)}
+                if row.kind == "auto_reply":
+                    extra["headers"] = repr({"Auto-Submitted": "auto-replied"})
+            else:
+                extra = {}
             mail_values.append(
                 {
+                    **extra,
                     "subject": subject,
                     "body_html": body,
                     "email_from": email_from or self.env.ref("base.user_root").email_formatted,

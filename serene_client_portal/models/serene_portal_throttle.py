@@ -14,6 +14,10 @@ LIMITS = {
     "verify": (5, timedelta(minutes=30), timedelta(minutes=30)),  # failed identity checks
     "link_ip": (5, timedelta(hours=1), timedelta(hours=1)),  # "Email me a new link" from one address
     "link_email": (1, timedelta(minutes=10), timedelta(minutes=10)),  # ... for one email address
+    # Secure messages a client sends from one portal (the practice sets how many an hour).
+    "message": (10, timedelta(hours=1), timedelta(0)),
+    # Answers to email replies to a secure message notice, per email address.
+    "reply_email": (1, timedelta(hours=1), timedelta(0)),
 }
 
 
@@ -53,7 +57,7 @@ class SerenePortalThrottle(models.Model):
         return int(LIMITS[scope][2].total_seconds() // 60)
 
     @api.model
-    def _count_attempt(self, scope, key, unless=None, amount=1):
+    def _count_attempt(self, scope, key, unless=None, amount=1, limit=None):
         """Count one attempt for (scope, key): ``(allowed, found)``. The count is one atomic
         upsert, committed at once in its own transaction, whatever the request does next; an
         attempt that turned out good is given back with ``amount=-1``.
@@ -72,7 +76,10 @@ class SerenePortalThrottle(models.Model):
         the attempts before it, and the same way whether it was good or not. Once the failed
         attempts of the window are used up, a good key and a random one get the same refusal and
         the lookup's result is dropped; a parallel burst of random keys gets at most the allowed
-        answers."""
+        answers.
+
+        ``limit`` replaces the scope's number of attempts allowed in its window (a practice's
+        setting)."""
         now = fields.Datetime.now()
         if unless is not None:
             # A good attempt is decided on a read; only a failed one goes on to be counted.
@@ -91,7 +98,7 @@ class SerenePortalThrottle(models.Model):
         )
         row_id, count, blocked_until, found = self._execute_apart(query)
         # A good attempt's slot is given back in the same statement: decided as if it were taken.
-        allowed = self._settle(scope, now, row_id, count + (1 if found else 0), blocked_until)
+        allowed = self._settle(scope, now, row_id, count + (1 if found else 0), blocked_until, limit=limit)
         return allowed, found if allowed else None
 
     @api.model
@@ -151,10 +158,11 @@ class SerenePortalThrottle(models.Model):
         )
 
     @api.model
-    def _settle(self, scope, now, row_id, count, blocked_until):
+    def _settle(self, scope, now, row_id, count, blocked_until, limit=None):
         """Whether an attempt that brought the count to ``count`` is allowed; the address is
-        locked out once over the limit."""
-        limit, _window, lockout = LIMITS[scope]
+        locked out once over the limit (``limit``, else the scope's)."""
+        default_limit, _window, lockout = LIMITS[scope]
+        limit = default_limit if limit is None else limit
         if blocked_until and blocked_until >= now:
             return False
         if count > limit:

@@ -36,3 +36,4 @@ from . import test_forms_are_clinical_not_quiz
 from . import test_after_acting
 from . import test_client_language
 from . import test_client_translations
+from . import test_secure_messages

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from odoo.tests import HttpCase, tagged
 
-from .common import XSS, SereneCase
+from .common import PDF_BYTES, XSS, SereneCase
 
 AXE_JS = Path(
     os.environ.get("SERENE_AXE_JS")
@@ -56,6 +56,16 @@ class AxePages(SereneCase):
 
     def test_portal_home(self):
         self._axe(f"/portal/{self.key}")
+
+    def test_messages_page(self):
+        portal = self.client.client_portal_id
+        # sudo: serene.portal.message - a thread with a message and a file from each side
+        Message = self.env["serene.portal.message"].sudo()
+        Message._portal_post(portal.sudo(), "Hello,\nsee the letter.", [("letter.pdf", PDF_BYTES)])
+        self.env["serene.portal.message"].with_user(self.user_owner).create(
+            {"portal_id": portal.id, "body": "Thank you, see you Monday."}
+        )
+        self._axe(f"/portal/{self.key}/messages")
 
     def test_link_not_valid_page(self):
         self._axe("/portal/link-not-valid")

@@ -48,7 +48,12 @@ class TestClientPagesRunNoScript(SereneCase, HttpCase):
     def test_portal_pages_without_script_allow_none(self):
         # As in production: the test tours' scripts are not on the page.
         with patch.dict(config.options, {"test_enable": False}):
-            for path in (f"/portal/{self.key}", "/portal/link-not-valid", f"/portal/{'x' * 43}"):
+            for path in (
+                f"/portal/{self.key}",
+                f"/portal/{self.key}/messages",
+                "/portal/link-not-valid",
+                f"/portal/{'x' * 43}",
+            ):
                 with self.subTest(path=path):
                     response = self.url_open(path)
                     self.assertNotIn("<script", response.text)

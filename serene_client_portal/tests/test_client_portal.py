@@ -571,7 +571,7 @@ class TestUploadVirusScan(SereneTransactionCase):
         self.env["ir.config_parameter"].sudo().set_param("serene_client_portal.clamd_address", self.address)
         with (
             self.assertRaisesRegex(UserError, "refused by the virus check"),
-            mute_logger("odoo.addons.serene_client_portal.models.serene_portal_item"),
+            mute_logger("odoo.addons.serene_client_portal.models.serene_client_portal"),
         ):
             self.request.sudo()._portal_upload([("ok.pdf", PDF_BYTES), ("bad.pdf", PDF_BYTES + EICAR)])
         self.assertFalse(self.request.attachment_ids)
@@ -582,7 +582,7 @@ class TestUploadVirusScan(SereneTransactionCase):
         self.env["ir.config_parameter"].sudo().set_param("serene_client_portal.clamd_address", self.address + ".gone")
         with (
             self.assertRaisesRegex(UserError, "cannot be checked right now"),
-            mute_logger("odoo.addons.serene_client_portal.models.serene_portal_item"),
+            mute_logger("odoo.addons.serene_client_portal.models.serene_client_portal"),
         ):
             self.request.sudo()._portal_upload([("ok.pdf", PDF_BYTES)])
         self.assertFalse(self.request.attachment_ids)

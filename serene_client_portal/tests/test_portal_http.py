@@ -15,10 +15,10 @@ from .common import HTML_AS_PNG, PDF_BYTES, PNG_BYTES, XSS, SereneCase, logged_r
 
 CSP = "Content-Security-Policy"
 
-# Measured with 5 and with 100 items (17 each); a query per item would show here. Four of them
-# find the client's language and time zone: the practice's website, its languages, the practice's
-# time zone.
-PORTAL_PAGE_QUERIES = 17
+# Measured with 5 and with 100 items (18 each); a query per item would show here. Four of them
+# find the client's language and time zone (the practice's website, its languages, the practice's
+# time zone), one the practice's unread secure messages.
+PORTAL_PAGE_QUERIES = 18
 MAIN = re.compile(r'<main id="serene_main".*?</main>', re.DOTALL)
 
 

@@ -129,6 +129,7 @@ WATCHED_TABLES = (
     "sms_sms",
     "mail_message",
     "mail_activity",
+    "serene_portal_message",
 )
 # Values that the addon's own checks accept, where the field's type alone gives none.
 GOOD_VALUES = {
@@ -149,6 +150,7 @@ CREATED = {
     "survey.user_input",
     "ir.attachment",
     "serene.portal.packet",
+    "serene.portal.message",
 }
 # Cells the addon does not keep yet for a reason outside the access rules: reported, not failed;
 # a cell that starts to pass says so, for its line to go. None today.
@@ -196,7 +198,9 @@ class TestRoleMatrixOverRpc(SereneRpcMixin, SereneCase, HttpCase):
         upload = request._portal_upload([("card.png", PNG_BYTES)])
         portal = form.portal_id
         portal._send_access_link()
+        message = env["serene.portal.message"]._portal_post(portal, "Hello from the client", [])
         return {
+            "message": message,
             "client": client,
             "portal": portal,
             "item": form,
@@ -244,6 +248,7 @@ class TestRoleMatrixOverRpc(SereneRpcMixin, SereneCase, HttpCase):
                 "res_id": records["request"].id,
             },
             "serene.portal.packet": {"name": "New packet", "company_id": records["company"].id},
+            "serene.portal.message": {"portal_id": portal.id, "body": "A reply"},
         }.get(model)
 
     # ------------------------------------------------------------------

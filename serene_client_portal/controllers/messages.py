@@ -1,0 +1,81 @@
+from odoo import _, http
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.http import request
+
+from .portal import ClientPortal
+
+
+class ClientPortalMessages(ClientPortal):
+    """The client's secure messages: the same key, identity check and throttle as every other
+    portal route (``_portal_check_access``); the model does the rest."""
+
+    def _messages_page(self, portal_sudo, link_sudo, portal_key, status=200, **values):
+        page = portal_sudo._portal_messages(link_sudo)
+        page.update(values, base_path=f"/portal/{portal_key}", portal_key=portal_key, preview=False)
+        return self._render("serene_client_portal.portal_messages", page, status=status)
+
+    @http.route(
+        "/portal/<string:portal_key>/messages",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        multilang=False,
+        methods=["GET"],
+    )
+    def portal_messages(self, portal_key, sent=None, **kw):
+        try:
+            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+        except AccessError as error:
+            return self._access_denied(error, portal_key)
+        success = _("Your message was sent to your practice.") if sent else None
+        # Outside the practice's office hours, its automatic answer comes with the confirmation.
+        out_of_hours = sent and portal_sudo.company_id._serene_out_of_hours_answer()
+        return self._messages_page(portal_sudo, link_sudo, portal_key, success=success, out_of_hours=out_of_hours)
+
+    @http.route(
+        "/portal/<string:portal_key>/messages",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        multilang=False,
+        methods=["POST"],
+    )
+    def portal_message_send(self, portal_key, body=None, **kw):
+        try:
+            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+        except AccessError as error:
+            return self._access_denied(error, portal_key)
+        # The body's size was checked before it was parsed (ir.http); the files are read by the
+        # model, each up to the limit, after they were counted.
+        files = [(f.filename, f.stream) for f in request.httprequest.files.getlist("files") if f.filename]
+        try:
+            request.env["serene.portal.message"]._portal_post(portal_sudo, body or "", files, link=link_sudo)
+        except (UserError, ValidationError) as error:
+            return self._messages_page(
+                portal_sudo, link_sudo, portal_key, status=400, error=error.args[0], kept_body=body or ""
+            )
+        return self._respond(request.redirect(f"/portal/{portal_key}/messages?sent=1#serene_thread_end", local=True))
+
+    @http.route(
+        "/portal/<string:portal_key>/messages/<int:message_id>/file/<int:attachment_id>",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        multilang=False,
+        methods=["GET"],
+    )
+    def portal_message_file(self, portal_key, message_id, attachment_id, **kw):
+        try:
+            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+        except AccessError as error:
+            return self._access_denied(error, portal_key)
+        message_sudo = portal_sudo._get_secure_message(message_id)
+        attachment_sudo = message_sudo and message_sudo._portal_download(attachment_id, link=link_sudo)
+        if not attachment_sudo:
+            return self._item_not_found(portal_sudo, portal_key)
+        # Always a download of opaque bytes, never rendered inline.
+        stream = request.env["ir.binary"]._get_stream_from(attachment_sudo, mimetype="application/octet-stream")
+        return self._respond(stream.get_response(as_attachment=True))
