@@ -40,14 +40,17 @@ class SurveyThroughPortal(Survey):
         return access_data
 
     def _prepare_survey_data(self, survey_sudo, answer_sudo, **post):
-        """No language menu on a client's portal form: it is in the client's language, and so is
-        the page's title (the form's, not the name of Odoo's template)."""
+        """A client's portal form: no language menu (it is in the client's language, and so is the
+        page's title: the form's, not the name of Odoo's template), and no timer, whatever time
+        limit the survey carries."""
         data = super()._prepare_survey_data(survey_sudo, answer_sudo, **post)
         if answer_sudo.serene_item_id:
             data["additional_title"] = survey_sudo.title
             if "languages" in data:
                 data["languages"] = [(request.lang.code, request.lang.name)]
                 data["lang_code"] = request.lang.code
+            for key in ("server_time", "timer_start", "time_limit_minutes"):
+                data.pop(key, None)
         return data
 
     def _serene_may_open(self, answer_sudo):
@@ -79,14 +82,6 @@ class SurveyThroughPortal(Survey):
     # Clinical, not quiz: a portal form's settings never make it a quiz for the client
     # (the end page and the rest: views/survey_clinical_templates.xml)
     # ------------------------------------------------------------------
-
-    def _prepare_survey_data(self, survey_sudo, answer_sudo, **post):
-        """No timer on a client's form, whatever time limit the survey carries."""
-        data = super()._prepare_survey_data(survey_sudo, answer_sudo, **post)
-        if answer_sudo.serene_item_id:
-            for key in ("server_time", "timer_start", "time_limit_minutes"):
-                data.pop(key, None)
-        return data
 
     @http.route()
     def survey_submit(self, survey_token, answer_token, **post):
