@@ -1,4 +1,4 @@
-import { NameAndSignature } from "@web/core/signature/name_and_signature";
+import {NameAndSignature} from "@web/core/signature/name_and_signature";
 
 /**
  * The portal's consent page (the only page that loads this bundle): Odoo's signature pad with
