@@ -26,12 +26,16 @@ MAIL_TEMPLATES = (
     "mail_template_note_owner_urgent",
     "mail_template_digest_daily",
     "mail_template_digest_weekly",
+    "mail_template_portal_message",
+    "mail_template_note_owner_message",
+    "mail_template_message_email_reply",
 )
 SMS_TEMPLATES = (
     "sms_template_portal_link",
     "sms_template_portal_items",
     "sms_template_portal_reminder",
     "sms_template_identity_code",
+    "sms_template_portal_message",
 )
 
 

@@ -19,6 +19,7 @@ from odoo.tools.rendering_tools import parse_inline_template
 DATA_FILES = (
     "serene_client_portal/data/mail_template_data.xml",
     "serene_client_portal/data/sms_template_data.xml",
+    "serene_client_portal/data/serene_portal_message_data.xml",
 )
 
 
