@@ -32,7 +32,7 @@ _logger = logging.getLogger(__name__)
 ALLOWED = {"Odoo", "PHQ-9", "GAD-7", "PDF", "JPEG", "PNG", "HEIC", "DOCX", "SMS", "QR", "OK"}
 # Words that each language writes as English does: checked by hand, kept short.
 SAME_IN = {
-    "fr_FR": {"Instructions", "Documents", "Date", "Message", "Code", "Note", "Total", "Client"},
+    "fr_FR": {"Instructions", "Documents", "Date", "Message", "Messages", "Code", "Note", "Total", "Client"},
     "es_ES": {"Total"},
     # "Assessment": the loanword German clinical practice uses (the translators' choice).
     "de_DE": {"Name", "Link", "Portal", "Code", "Status", "Assessment"},
