@@ -125,11 +125,9 @@ class ResCompany(models.Model):
     serene_message_banner = fields.Text(
         string="Secure Messages Banner",
         translate=True,
-        default=lambda self: self.env._(
-            "Messages are not read around the clock. In an emergency, call {crisis_line} or your local "
-            "emergency number."
-        ),
-        help="Always shown above the client's messages. {crisis_line} is replaced by the crisis line below.",
+        help="Always shown above the client's messages. {crisis_line} is replaced by the crisis line below. "
+        'Empty: "Messages are not read around the clock. In an emergency, call {crisis_line} or your local '
+        "emergency number.\", in the client's language.",
     )
     serene_message_crisis_line = fields.Char(
         string="Crisis Line",
@@ -160,10 +158,9 @@ class ResCompany(models.Model):
     serene_message_out_of_hours_text = fields.Text(
         string="Answer Outside Office Hours",
         translate=True,
-        default=lambda self: self.env._(
-            "Your message arrived outside our office hours: we will read it on our next working day. "
-            "In an emergency, call {crisis_line} or your local emergency number."
-        ),
+        help='{crisis_line} is replaced by the crisis line. Empty: "Your message arrived outside our office '
+        "hours: we will read it on our next working day. In an emergency, call {crisis_line} or your local "
+        "emergency number.\", in the client's language.",
     )
 
     def write(self, vals):
@@ -200,8 +197,16 @@ class ResCompany(models.Model):
     def _serene_message_banner(self):
         """The banner above the client's messages, with the practice's crisis line in it."""
         self.ensure_one()
-        crisis_line = self.serene_message_crisis_line or self.phone or self.env._("your practice's crisis line")
-        return (self.serene_message_banner or "").replace("{crisis_line}", crisis_line)
+        # The practice's own text, else the default in the reader's language: a default stored in
+        # the company would be English for every client.
+        banner = self.serene_message_banner or self.env._(
+            "Messages are not read around the clock. In an emergency, call {crisis_line} or your local "
+            "emergency number."
+        )
+        return banner.replace("{crisis_line}", self._serene_crisis_line())
+
+    def _serene_crisis_line(self):
+        return self.serene_message_crisis_line or self.phone or self.env._("your practice's crisis line")
 
     def _serene_out_of_hours_answer(self, moment=None):
         """The automatic answer to a client's message sent at ``moment`` (now) outside the
@@ -215,8 +220,11 @@ class ResCompany(models.Model):
         hour = local.hour + local.minute / 60
         if local.weekday() < 5 and self.serene_message_hours_from <= hour < self.serene_message_hours_to:
             return False
-        crisis_line = self.serene_message_crisis_line or self.phone or self.env._("your practice's crisis line")
-        return (self.serene_message_out_of_hours_text or "").replace("{crisis_line}", crisis_line)
+        answer = self.serene_message_out_of_hours_text or self.env._(
+            "Your message arrived outside our office hours: we will read it on our next working day. "
+            "In an emergency, call {crisis_line} or your local emergency number."
+        )
+        return answer.replace("{crisis_line}", self._serene_crisis_line())
 
     # ------------------------------------------------------------------
     # The practice's plan: how many client portals may be active at once

@@ -201,6 +201,7 @@ class TestClientTranslations(ClientLanguageCase, HttpCase):
         pages["upload received"] = get(sent.headers["Location"]).text
         refused = self.url_open(upload, data=dict(csrf, note=""), files=[("files", ("scan.png", HTML_AS_PNG))])
         pages["upload refused"] = refused.text
+        pages["secure messages"] = get(f"/portal/{key}/messages").text
         form = get(f"/portal/{key}/item/{self.forms[lang].id}/form")
         pages["form: start page"] = form.text
         answer = self.forms[lang].user_input_id
@@ -255,12 +256,30 @@ class TestClientTranslations(ClientLanguageCase, HttpCase):
             "digest",
             {"digest_rows": [{"url": "https://x.example/c", "visits": 3, "forms": 1, "documents": 2, "pending": 1}]},
         )
+        pages["email: new secure message"] = self._message(
+            "mail_template_portal_message", self.portal, self.client, "message", url
+        )
+        pages["email to the note owner: new secure message"] = self._message(
+            "mail_template_note_owner_message",
+            self.portal,
+            owner,
+            "message_staff",
+            {"backend_url": "https://x.example/odoo"},
+        )
+        pages["email: the answer to a reply"] = self._message(
+            "mail_template_message_email_reply",
+            self.client,
+            self.client,
+            "auto_reply",
+            {"is_staff": False, "portal_request_url": "https://x.example/r", "backend_url": "https://x.example/o"},
+        )
         self.company.serene_portal_notify_sms = True
         for template, kind, values in (
             ("sms_template_portal_link", "link", url),
             ("sms_template_portal_items", "items", url),
             ("sms_template_portal_reminder", "reminder", url),
             ("sms_template_identity_code", "code", code),
+            ("sms_template_portal_message", "message", url),
         ):
             pages[f"SMS: {template.removeprefix('sms_template_')}"] = self._message(
                 template, self.portal, self.client, kind, values
