@@ -507,7 +507,9 @@ class SereneClientPortal(models.Model):
             owner = portal_sudo.partner_id.note_owner_id
             if not owner:
                 continue
-            owner_env = portal_sudo.with_context(lang=owner.lang or self.env.lang, tz=owner.tz).env
+            # "Today" is the note owner's, else the practice's, never whoever's request raised it.
+            owner_tz = owner.tz or portal_sudo.company_id.partner_id.tz or "UTC"
+            owner_env = portal_sudo.with_context(lang=owner.lang or self.env.lang, tz=owner_tz).env
             # As Odoo would: no notification of a to-do one gives oneself; an urgent one has its own.
             pending = owner != self.env.user and not urgent
             portal_sudo.with_context(mail_activity_quick_update=True).activity_schedule(

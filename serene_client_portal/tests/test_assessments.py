@@ -82,7 +82,9 @@ class TestAssessments(MockEmail, SereneCase, HttpCase):
         todos = portal.activity_ids.filtered(lambda a: a.user_id == self.user_owner)
         self.assertEqual(len(todos), 1, "one to-do: the urgent one")
         self.assertTrue(todos.summary.startswith("Urgent:"), todos.summary)
-        today = fields.Date.context_today(self.user_owner.with_context(tz=self.user_owner.tz))
+        # Due today in the note owner's time zone, else the practice's, not the test runner's.
+        owner_tz = self.user_owner.tz or self.client.client_portal_id.company_id.partner_id.tz or "UTC"
+        today = fields.Date.context_today(self.user_owner.with_context(tz=owner_tz))
         self.assertEqual(todos.date_deadline, today)
         self.assertIn("risk signal", portal.message_ids[0].body)
 

@@ -70,7 +70,9 @@ class TestPackets(PacketMixin, SereneTransactionCase):
         self.assertEqual(len(items), 4)
         self.assertEqual(set(items.mapped("packet_id")), {self.packet})
         consent = items.filtered(lambda i: i.item_type == "consent")
-        self.assertEqual(consent.due_date, fields.Date.context_today(consent) + timedelta(days=3))
+        # Due three days from the assigning practitioner's today (not the test runner's).
+        today = fields.Date.context_today(consent.with_user(self.user_owner))
+        self.assertEqual(consent.due_date, today + timedelta(days=3))
         mails = self.env["mail.mail"].sudo().search([("serene_portal_id", "=", self.client.client_portal_id.id)])
         self.assertEqual(len(mails), 1, "one notification for the whole packet")
         self.assertNotIn("Insurance", mails.body_html, "the email names no item")
