@@ -117,7 +117,7 @@ class KeyboardClient:
         self.browser.stop()
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "serene_slow")
 class TestFormsByKeyboard(SereneCase, HttpCase):
     """A keyboard-only client on a 390 px touch screen."""
 
@@ -374,7 +374,7 @@ class TestFormsByKeyboard(SereneCase, HttpCase):
         self._check(client, "consent, drawing", counts)
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "serene_slow")
 class TestFormsByKeyboardNarrow(TestFormsByKeyboard):
     """The same on a 320 px wide screen: what a 640 px window shows at 200 % zoom."""
 

@@ -533,7 +533,7 @@ class TestSecureMessagesHttp(SecureMessagesMixin, SereneRpcMixin, SereneCase, Ht
             )
 
 
-@tagged("post_install", "-at_install", "serene")
+@tagged("post_install", "-at_install", "serene", "serene_slow")
 class TestSecureMessagesTours(SecureMessagesMixin, TourCase):
     @classmethod
     def setUpClass(cls):
