@@ -7,6 +7,7 @@ group, Space checks."""
 
 import json
 import logging
+import os
 import re
 import tempfile
 import time
@@ -431,6 +432,7 @@ class TestKeyboardJourneyInEachLanguage(ClientLanguageCase, TestFormsByKeyboard)
         upload.write(PNG_BYTES)
         upload.close()
         cls.upload_path = upload.name
+        cls.addClassCleanup(os.unlink, upload.name)
         # What the pages show that is not a word to translate: names, the practice's own texts.
         survey = cls.survey_every_type
         cls.names = sorted(
