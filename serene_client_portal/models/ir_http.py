@@ -26,6 +26,12 @@ class IrHttp(models.AbstractModel):
         return super()._pre_dispatch(rule, args)
 
     @classmethod
+    def _get_translation_frontend_modules_name(cls):
+        """The addon's words in the browser (the signature pad's button names, the survey's
+        dialogs) in the client's language: the frontend loads the addon's translations."""
+        return [*super()._get_translation_frontend_modules_name(), "serene_client_portal"]
+
+    @classmethod
     def _post_dispatch(cls, response):
         result = super()._post_dispatch(response)
         # The survey pages of a client's portal forms get the portal's privacy headers.
