@@ -17,6 +17,7 @@ from odoo.tools import SQL, mute_logger
 
 from .common import HTML_AS_PNG, PDF_BYTES, SereneCase, SereneRpcMixin, SereneTransactionCase
 from .test_client_portal import EICAR, ClamdPeer
+from .test_forms_by_keyboard import KeyboardClient
 from .test_ui import TourCase
 
 CLINICAL_TEXT = "I have been feeling low since the accident"
@@ -554,3 +555,160 @@ class TestSecureMessagesTours(SecureMessagesMixin, TourCase):
         self.assertEqual(message.read_by_id, self.user_team)
         with self.assertRaises(AccessError):
             self.Message.with_user(self.user_team).create({"portal_id": self.portal.id, "body": "From the team"})
+
+
+@tagged("post_install", "-at_install", "serene", "serene_slow")
+class TestSecureMessagesJourney(SecureMessagesMixin, TourCase):
+    """Issue 21's journey in real browsers: the client writes with a PDF on a 390 px touch screen,
+    keyboard only; the note owner sees the unread count, reads and answers in the backend; the
+    client sees the answer and "Read"; a care-team member reads and may not answer (the setting
+    is off). axe-core finds no violation of any impact on the client's pages."""
+
+    phone = ("390x844", True)
+    desk = ("1366x768", False)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_thread()
+        cls.key = cls.portal._new_access_url().rsplit("/", 1)[1]
+
+    def _screen(self, size):
+        # Odoo's test browser reads the screen from the test case as it starts.
+        self.browser_size, self.touch_enabled = size
+
+    def _as_client(self, walk):
+        """``walk(client)`` in a new phone-sized browser of the anonymous client."""
+        self._screen(self.phone)
+        client = KeyboardClient(self)
+        stopped = False
+        try:
+            with self.allow_requests(browser=client.browser):
+                self.authenticate(None, None, browser=client.browser)
+                self.cr.flush()
+                self.cr.clear()
+                walk(client)
+                self.assertFalse(client.javascript_errors(), "no JavaScript error on the way")
+                # Closed while the server still answers: the page's last requests are not refused.
+                client.stop()
+                stopped = True
+        finally:
+            if not stopped:
+                client.stop()
+        self.env.invalidate_all()
+
+    def run_tour(self, url, name, login):
+        # The practice works in the backend on a desktop screen.
+        self._screen(self.desk)
+        return super().run_tour(url, name, login)
+
+    def _axe_clean(self, client, step):
+        self.assertEqual(client.axe(), [], f"axe-core on the messages page, {step}")
+        overflow = client.eval("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.assertLessEqual(overflow, 0, f"no sideways scrolling, {step}")
+
+    def _attach_by_keyboard(self, client, path):
+        """The file input has the focus (reached with Tab); headless Chrome has no file dialog, so
+        the file is chosen through DevTools, as the person's dialog would."""
+        client.tab_to("#serene_message_files")
+        element = client.browser._websocket_request(
+            "Runtime.evaluate", params={"expression": "document.activeElement"}, timeout=30
+        )
+        client.browser._websocket_request(
+            "DOM.setFileInputFiles", params={"files": [path], "objectId": element["result"]["objectId"]}
+        )
+        self.assertEqual(client.eval("document.activeElement.files[0].name"), os.path.basename(path))
+
+    def _send_by_keyboard(self, client, text, path=None):
+        client.tab_to("#serene_message_body")
+        client.type(text)
+        if path:
+            self._attach_by_keyboard(client, path)
+        client.tab_to("button.o_serene_message_send")
+        client.press("Enter")
+        client.wait_for("document.querySelector('.o_serene_success')", what="the confirmation")
+
+    def test_client_and_care_team_on_both_sides(self):
+        self.assertFalse(self.company.serene_message_team_can_reply, "the care team may not answer")
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder)
+        pdf_path = os.path.join(folder, "letter.pdf")
+        with open(pdf_path, "wb") as pdf:
+            pdf.write(PDF_BYTES)
+
+        # The client: from the portal to Messages with Tab and Enter, writes, attaches, sends.
+        def write(client):
+            client.open(f"/portal/{self.key}")
+            client.tab_to("a.o_serene_open_messages")
+            client.press("Enter")
+            client.wait_for("document.querySelector('#serene_message_body')", what="the messages page")
+            self._axe_clean(client, "before writing")
+            self._send_by_keyboard(client, "Could we move Monday?", pdf_path)
+            self.assertIn("Your message was sent", client.eval("document.querySelector('.o_serene_success').innerText"))
+            self.assertTrue(client.eval("!!document.querySelector('.o_serene_message_client .o_serene_message_sent')"))
+            self._axe_clean(client, "after sending")
+
+        self._as_client(write)
+        message = self.portal.secure_message_ids
+        self.assertEqual((message.author, message.body, message.read_at), ("client", "Could we move Monday?", False))
+        self.assertEqual(message.attachment_ids.mapped("mimetype"), ["application/pdf"])
+        self.assertEqual(message.attachment_ids.raw, PDF_BYTES)
+        self.assertEqual(self.client.serene_message_unread_count, 1)
+
+        # The note owner: the count on the Clients list and the portal form, then reads and answers.
+        self.run_tour(self.clients_url, "serene_note_owner_answers_a_message", "t_owner")
+        self.env.invalidate_all()
+        self.assertEqual(message.read_by_id, self.user_owner)
+        self.assertTrue(message.read_at)
+        reply = self.portal.secure_message_ids - message
+        self.assertEqual((reply.author, reply.body, reply.read_at), ("staff", "Yes, Tuesday at 10 works.", False))
+
+        # The client: the answer, and "Read" on their message; then a thank-you, keyboard only.
+        def read_and_thank(client):
+            client.open(f"/portal/{self.key}/messages")
+            client.wait_for("document.querySelector('.o_serene_message_staff')", what="the answer")
+            thread = client.eval("document.querySelector('.o_serene_thread').innerText")
+            self.assertIn("Yes, Tuesday at 10 works.", thread)
+            self.assertIn("Owner Olga", thread)
+            self.assertEqual(
+                client.eval(f"document.querySelector('#message-{message.id} .o_serene_message_read').innerText"),
+                "Read",
+            )
+            self._axe_clean(client, "with the answer read")
+            self._send_by_keyboard(client, "Thank you.")
+
+        self._as_client(read_and_thank)
+        self.assertTrue(reply.read_at, "the client read the answer")
+        thanks = self.portal.secure_message_ids - message - reply
+        self.assertEqual((thanks.author, thanks.body), ("client", "Thank you."))
+
+        # A care-team member reads the thread; the practice does not let the care team answer.
+        self.run_tour(self.clients_url, "serene_care_team_reads_a_message", "t_team")
+        self.env.invalidate_all()
+        self.assertEqual(thanks.read_by_id, self.user_team)
+        self.assertEqual(message.read_by_id, self.user_owner, "read once, by the first reader")
+        with self.assertRaises(AccessError):
+            self.Message.with_user(self.user_team).create({"portal_id": self.portal.id, "body": "From the team"})
+        self.assertEqual(len(self.portal.secure_message_ids), 3)
+
+        # The audit trail: each message sent and each reading, who and when, never the text.
+        # sudo: serene.portal.activity - the audit trail as the auditor reads it
+        audit = self.env["serene.portal.activity"].sudo().search([("portal_id", "=", self.portal.id)])
+        events = sorted(
+            (row.event_type, row.actor, row.detail or "")
+            for row in audit
+            if row.event_type in ("message_sent", "message_read")
+        )
+        self.assertEqual(
+            events,
+            [
+                ("message_read", "client", "1"),
+                ("message_read", "staff", "1"),
+                ("message_read", "staff", "1"),
+                ("message_sent", "client", ""),
+                ("message_sent", "client", ""),
+                ("message_sent", "staff", ""),
+            ],
+        )
+        self.assertTrue(all(row.event_at for row in audit))
+        self.assertFalse(audit.filtered(lambda row: "Monday" in (row.detail or "") or "Thank" in (row.detail or "")))

@@ -4,6 +4,11 @@ const tours = registry.category("web_tour.tours");
 
 const openThread = [
   {
+    content: "The Clients list counts the client's unread message",
+    trigger:
+      ".o_list_view .o_data_row:contains('Client Carla') td[name=serene_message_unread_count]:contains('1')",
+  },
+  {
     content: "Open the client's contact form from the Clients list",
     trigger: ".o_list_view .o_data_row td:contains('Client Carla')",
     run: "click",
