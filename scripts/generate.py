@@ -43,7 +43,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 MODULE = "serene_client_portal"
-DEPENDENCIES = "portal,website,mail,sms,survey,calendar"
+DEPENDENCIES = "portal,website,mail,sms,survey,calendar,resource"
 BASE_DB = "serene_t_base"
 PASSWORD = "serene"  # noqa: S105 - the generated staff's shared password, for local databases
 DAY = timedelta(days=1)

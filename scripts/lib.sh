@@ -3,7 +3,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PY=${PYTHON:-python3}
 ODOO_SRC=$("$PY" -c 'import importlib.util as u, os; s = u.find_spec("odoo"); print(os.path.dirname(list(s.submodule_search_locations)[0]) if s else "")' 2>/dev/null)
 ADDONS_PATH="$ODOO_SRC/addons,$REPO"
-ODOO_DEPS=portal,website,mail,sms,survey,calendar
+ODOO_DEPS=portal,website,mail,sms,survey,calendar,resource
 # odoo-bin, as the README asks, not "python3 -m odoo": with --workers, Odoo starts its websocket
 # (gevent) process as "python3 <argv[0]> gevent", which fails over and over when argv[0] is
 # odoo/__main__.py. "-m odoo" only where Odoo was installed without its source tree.

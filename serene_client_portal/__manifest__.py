@@ -2,14 +2,14 @@
     "name": "Serene Client Portal",
     "summary": "Secure client portal for therapy and counselling practices: "
     "intake forms, document requests, shared materials and appointments.",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Services",
     "website": "https://serene.vybz.health",
     "author": "Serene",
     "maintainers": ["serene"],
     "license": "LGPL-3",
     "development_status": "Beta",
-    "depends": ["portal", "website", "mail", "sms", "survey", "calendar"],
+    "depends": ["portal", "website", "mail", "sms", "survey", "calendar", "resource"],
     "external_dependencies": {"python": ["qrcode", "vobject"]},
     "data": [
         "security/serene_security.xml",
@@ -46,6 +46,7 @@
         "views/survey_clinical_templates.xml",
         "views/survey_accessible_templates.xml",
         "views/portal_message_templates.xml",
+        "views/portal_booking_templates.xml",
     ],
     "demo": [
         "demo/serene_demo.xml",

@@ -3,3 +3,4 @@ from . import portal
 from . import report
 from . import survey
 from . import messages
+from . import booking

@@ -212,6 +212,10 @@ class ClientPortal(http.Controller):
             "form": _("Thank you: your form was sent to your practitioner."),
             "consent": _("Thank you: your signed consent was sent to your practitioner."),
             "request": _("Thank you: your practitioner has been told your documents are complete."),
+            "booked": _("Your session is booked. A confirmation is on its way to you."),
+            "requested": _("Your request was sent. Your practitioner will confirm it, and you will be told."),
+            "moved": _("Your session was moved. A confirmation is on its way to you."),
+            "cancelled": _("Your session is cancelled. A confirmation is on its way to you."),
         }.get(done)
         values = self._home_values(
             portal_sudo._portal_visit(link_sudo),

@@ -83,6 +83,18 @@ class ResCompany(models.Model):
         string="Show Appointments in New Portals",
         default=True,
     )
+    serene_booking_cancel_hours = fields.Integer(
+        string="Cancellation Window (hours)",
+        default=24,
+        help="Clients cancel or move a session from their portal up to this many hours before it; "
+        "closer to it, the portal asks them to call the practice. A session cancelled closer than "
+        "this counts as a late cancellation.",
+    )
+    serene_booking_first_session = fields.Boolean(
+        string="New Clients May Book Their First Session",
+        help="A client who has never had a session may book one from the portal, with any practitioner "
+        "of the service when they have no note owner or care team offering it. Off: they call the practice.",
+    )
     serene_portal_auto_create = fields.Boolean(
         string="Create a Portal for Every New Client",
         help='The guide\'s "create portals proactively": each new client gets a portal at once, within the plan.',

@@ -28,6 +28,8 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
     )
     serene_portal_auto_create = fields.Boolean(related="company_id.serene_portal_auto_create", readonly=False)
+    serene_booking_cancel_hours = fields.Integer(related="company_id.serene_booking_cancel_hours", readonly=False)
+    serene_booking_first_session = fields.Boolean(related="company_id.serene_booking_first_session", readonly=False)
     serene_portal_notify_email = fields.Boolean(related="company_id.serene_portal_notify_email", readonly=False)
     serene_portal_notify_sms = fields.Boolean(related="company_id.serene_portal_notify_sms", readonly=False)
     serene_portal_verify_birthdate = fields.Boolean(

@@ -157,6 +157,19 @@ class ResPartner(models.Model):
         groups=PRACTICE_USER,
         help="Secure messages from the client that nobody in the practice has read yet.",
     )
+    serene_booking_request_count = fields.Integer(
+        string="Booking Requests",
+        compute="_compute_serene_booking_figures",
+        search="_search_serene_booking_request_count",
+        groups=PRACTICE_USER,
+        help="Sessions the client booked from the portal that wait for the practitioner's approval.",
+    )
+    serene_late_cancellation_count = fields.Integer(
+        string="Late Cancellations",
+        compute="_compute_serene_booking_figures",
+        groups=PRACTICE_USER,
+        help="Sessions cancelled within the practice's cancellation window. The client does not see it.",
+    )
     serene_notification_ids = fields.One2many(
         "serene.portal.notification",
         "partner_id",
@@ -309,6 +322,51 @@ class ResPartner(models.Model):
             partner.serene_message_unread_count = (
                 counts.get(partner.client_portal_id.id, 0) if partner in visible else 0
             )
+
+    @api.depends_context("uid")
+    @api.depends("client_portal_id")
+    def _compute_serene_booking_figures(self):
+        visible = self.filtered(lambda p: p.serene_portal_access != "none" and p.client_portal_id)
+        requests = dict(self._serene_booking_requests(visible.ids))
+        # sudo: serene.portal.activity - counted for those who may see the client's portal
+        late = dict(
+            self.env["serene.portal.activity"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", visible.ids), ("event_type", "=", "appointment_cancelled_late")],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            shown = partner in visible
+            partner.serene_booking_request_count = requests.get(partner.id, 0) if shown else 0
+            partner.serene_late_cancellation_count = late.get(partner._origin, 0) if shown else 0
+
+    @api.model
+    def _serene_booking_requests(self, partner_ids=None):
+        """[(client id, count)] of upcoming sessions booked from the portal waiting for approval."""
+        domain = [("serene_booking_state", "=", "requested"), ("stop", ">=", fields.Datetime.now())]
+        if partner_ids is not None:
+            domain.append(("serene_portal_id.partner_id", "in", partner_ids))
+        # sudo: calendar.event - counted per client; what the sessions are is not read
+        groups = self.env["calendar.event"].sudo()._read_group(domain, ["serene_portal_id"], ["__count"])
+        return [(portal.partner_id.id, count) for portal, count in groups]
+
+    def _search_serene_booking_request_count(self, operator, value):
+        if operator not in (">", ">=", "=", "!=") or not isinstance(value, int):
+            raise UserError(_("Search booking requests by their number."))
+        counts = dict(self._serene_booking_requests())
+        matching = [pid for pid, count in counts.items() if self._serene_compare(count, operator, value)]
+        if operator in ("=", ">=") and value <= 0 or operator == "!=" and value > 0:
+            # Clients with no request match too: search them the other way round.
+            return [("id", "not in", [pid for pid, count in counts.items() if not self._serene_compare(count, operator, value)])]
+        # Searched under the user's rules: other practitioners' clients never match.
+        return [("id", "in", matching)]
+
+    @staticmethod
+    def _serene_compare(count, operator, value):
+        return {">": count > value, ">=": count >= value, "=": count == value, "!=": count != value}[operator]
 
     def _search_last_client_activity_at(self, operator, value):
         # Searched through the portals under the user's rules: other practitioners' clients never match.

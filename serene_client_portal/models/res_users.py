@@ -156,3 +156,30 @@ class ResUsers(models.Model):
             "digest",
             values={"digest_rows": rows},
         )
+
+    def _serene_booking_resource(self, company):
+        """This practitioner's resource in ``company``: the working hours and time off clients
+        book against (Odoo's ``resource.resource``, which the HR app also uses). Made on first
+        use, on the practice's standard working hours, in the practitioner's time zone."""
+        self.ensure_one()
+        # sudo: resource.resource - clients and colleagues read a practitioner's schedule as free times only
+        resources = self.sudo().with_context(active_test=False).resource_ids
+        resource = resources.filtered(lambda r: r.company_id == company) or resources.filtered(
+            lambda r: not r.company_id
+        )
+        if resource:
+            return resource[:1]
+        # sudo: resource.resource - made once for the practitioner, whoever first looks at their free times
+        return (
+            self.env["resource.resource"]
+            .sudo()
+            .create(
+                {
+                    "name": self.name,
+                    "user_id": self.id,
+                    "company_id": company.id,
+                    "calendar_id": company.resource_calendar_id.id,
+                    "tz": self.tz or company.resource_calendar_id.tz or "UTC",
+                }
+            )
+        )

@@ -1,7 +1,8 @@
 import logging
 from datetime import datetime, timedelta
 
-from babel.dates import format_timedelta
+import pytz
+from babel.dates import format_date, format_time, format_timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -881,6 +882,7 @@ class SereneClientPortal(models.Model):
             "shared_items": shared,
             "completed_items": completed.sorted(lambda i: i.completed_at or i.assigned_at, reverse=True),
             "appointments": self._get_upcoming_appointments() if self.show_appointments else self.env["calendar.event"],
+            "can_book": bool(self._serene_bookable_services()),
             "upload_max_mb": self._get_upload_max_bytes() // 1024 // 1024,
             "type_labels": dict(items._fields["item_type"]._description_selection(self.env)),
         }
@@ -908,6 +910,145 @@ class SereneClientPortal(models.Model):
         if not self.show_appointments:
             return self.env["calendar.event"]
         return self._get_upcoming_appointments().filtered(lambda event: event.id == event_id)
+
+    # ------------------------------------------------------------------
+    # Booking from the portal: who and what this client may book
+    # ------------------------------------------------------------------
+
+    def _serene_is_new_client(self):
+        """Whether the client has never had a session with the practice (cancelled ones aside)."""
+        self.ensure_one()
+        # sudo: calendar.event - whether the client has had a session, whoever organised it
+        return not self.env["calendar.event"].sudo().search_count(
+            [("partner_ids", "in", self.partner_id.id), ("start", "<", fields.Datetime.now())], limit=1
+        ) and not self._get_upcoming_appointments()
+
+    def _serene_booking_practitioners(self, service, is_new=None):
+        """Whom the client books ``service`` with: its practitioners of the practice who are the
+        client's note owner or care team; a new client, when the practice lets them book their
+        first session and nobody of theirs offers it, any of them."""
+        self.ensure_one()
+        if not service.serene_online_booking or not self.active:
+            return self.env["res.users"]
+        offered = service.serene_practitioner_ids.filtered(
+            lambda user: user.active and not user.share and self.company_id in user.company_ids
+        )
+        client = self.partner_id
+        theirs = offered & (client.note_owner_id | client.care_team_user_ids)
+        if self._serene_is_new_client() if is_new is None else is_new:
+            if not self.company_id.serene_booking_first_session:
+                return self.env["res.users"]
+            return theirs or offered
+        return theirs
+
+    def _serene_bookable_services(self):
+        """The services this client may book online now, with whom: ``{service: practitioners}``."""
+        self.ensure_one()
+        if not self.show_appointments:
+            return {}
+        # sudo: calendar.event.type - the services the practice opened for online booking
+        services = self.env["calendar.event.type"].sudo().search([("serene_online_booking", "=", True)], order="name")
+        if not services:
+            return {}
+        is_new = self._serene_is_new_client()
+        offers = {service: self._serene_booking_practitioners(service, is_new=is_new) for service in services}
+        return {service: users for service, users in offers.items() if users}
+
+    def _serene_check_may_book(self, service, practitioner, rebooking=False):
+        """Refuse, with the reason the client reads, a booking the practice's rules do not allow."""
+        self.ensure_one()
+        if not self.show_appointments or not service or not service.serene_online_booking:
+            raise UserError(_("Online booking is not open for this service."))
+        if rebooking:
+            return
+        if practitioner not in self._serene_booking_practitioners(service):
+            if self._serene_is_new_client() and not self.company_id.serene_booking_first_session:
+                raise UserError(self._serene_first_session_message())
+            raise UserError(_("Online booking is not open for this service."))
+
+    def _serene_first_session_message(self):
+        company = self.company_id
+        if company.phone:
+            return _(
+                "To book your first session, please call %(practice)s on %(phone)s.",
+                practice=company.name,
+                phone=company.phone,
+            )
+        return _("To book your first session, please contact %(practice)s.", practice=company.name)
+
+    def _serene_booking_week(self, service, practitioner, week=0, exclude_event=None):
+        """One week of free times to show the client, from ``week`` weeks after this one:
+        ``[(day label, [(value, time label)])]`` in the client's time zone and language, and
+        whether earlier and later weeks have any."""
+        self.ensure_one()
+        company = self.company_id
+        tz = pytz.timezone(self.partner_id._serene_client_tz(company) or "UTC")
+        locale = babel_locale_parse(self.env.lang or "en_US")
+        earliest, latest = service._serene_booking_window()
+        today = pytz.utc.localize(fields.Datetime.now()).astimezone(tz).date()
+        first_day = today + timedelta(days=7 * max(week, 0))
+        start = tz.localize(datetime.combine(first_day, datetime.min.time())).astimezone(pytz.utc).replace(tzinfo=None)
+        stop = (
+            tz.localize(datetime.combine(first_day + timedelta(days=7), datetime.min.time()))
+            .astimezone(pytz.utc)
+            .replace(tzinfo=None)
+        )
+        slots = service._serene_free_slots(practitioner, company, start, stop, exclude_event=exclude_event)
+        days = {}
+        for slot in slots:
+            local = pytz.utc.localize(slot).astimezone(tz)
+            days.setdefault(local.date(), []).append(
+                (slot.strftime("%Y-%m-%dT%H:%M"), format_time(local, "short", locale=locale))
+            )
+        return {
+            "days": [
+                (day.isoformat(), format_date(day, "full", locale=locale), times) for day, times in sorted(days.items())
+            ],
+            "week": week,
+            "has_earlier": week > 0,
+            "has_later": stop < latest,
+            "first_day": format_date(first_day, "long", locale=locale),
+            "tz_name": str(tz),
+        }
+
+    def _serene_send_booking_notice(self, event, step):
+        """The client's one confirmation of a booking step (booked, requested, confirmed, moved,
+        cancelled, declined): the practice and the time, nothing of the service or notes."""
+        self.ensure_one()
+        company = self.company_id
+        client_sudo = self.partner_id.sudo()
+        lang = client_sudo._serene_client_lang(company)
+        when = event.with_context(lang=lang)._serene_client_when(client_sudo._serene_client_tz(company))
+        # The text message's words, in the client's language (the email's are its template's).
+        env = self.with_context(lang=lang).env
+        texts = {
+            "appointment_requested": env._("session requested for %(when)s, to be confirmed", when=when),
+            "appointment_rescheduled": env._("your session was moved to %(when)s", when=when),
+            "appointment_cancelled": env._("your session of %(when)s is cancelled", when=when),
+            "appointment_declined": env._(
+                "your session of %(when)s could not be confirmed: please choose another time", when=when
+            ),
+        }
+        text = texts.get(step) or env._("your session of %(when)s is confirmed", when=when)
+        email, phone, _not_sent = self._get_client_channels()
+        message = {
+            "record": self,
+            # sudo: res.partner - the client is the recipient, whoever acts
+            "recipient": client_sudo,
+            "kind": "appointment",
+            "portal": self,
+            "values": {
+                "booking_step": step,
+                "booking_when": when,
+                "booking_text": text,
+            },
+        }
+        messages = []
+        if email:
+            messages.append({**message, "template": "serene_client_portal.mail_template_booking_notice"})
+        if phone:
+            messages.append({**message, "template": "serene_client_portal.sms_template_booking_notice"})
+        return self.env["serene.portal.notification"]._send_batch(messages)
 
     @api.model
     def _request_links_by_email(self, emails):

@@ -35,6 +35,13 @@ EVENT_TYPES = [
     ("message_sent", "Secure message sent"),
     ("message_read", "Secure messages read"),
     ("messages_printed", "Secure messages printed"),
+    ("appointment_booked", "Session booked"),
+    ("appointment_requested", "Session requested"),
+    ("appointment_confirmed", "Session request confirmed"),
+    ("appointment_declined", "Session request declined"),
+    ("appointment_rescheduled", "Session moved"),
+    ("appointment_cancelled", "Session cancelled"),
+    ("appointment_cancelled_late", "Session cancelled late"),
 ]
 
 

@@ -37,3 +37,4 @@ from . import test_after_acting
 from . import test_client_language
 from . import test_client_translations
 from . import test_secure_messages
+from . import test_booking
