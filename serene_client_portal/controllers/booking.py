@@ -10,15 +10,20 @@ class ClientPortalBooking(ClientPortal):
     throttle as every other portal route (``_portal_check_access``, ``_portal_appointment``);
     the rules are the session's and the service's."""
 
-    def _booking_choice(self, portal_sudo, service_id=None, practitioner_id=None):
-        """(services, service, practitioners, practitioner) the client may book, as asked when allowed."""
+    def _booking_choice(self, portal_sudo, service_id=None, practitioner_id=None, strict=False):
+        """(services, service, practitioners, practitioner) the client may book: those asked
+        for, else the first ones offered (``strict``: those asked for or none, for a booking)."""
         offers = portal_sudo._serene_bookable_services()
         services = list(offers)
-        service = next((one for one in services if str(one.id) == str(service_id)), services[0] if services else None)
+        service = next((one for one in services if str(one.id) == str(service_id)), None)
+        if not service and not strict:
+            service = services[0] if services else None
         practitioners = offers.get(service) if service else None
-        practitioner = practitioners and (
-            practitioners.filtered(lambda user: str(user.id) == str(practitioner_id))[:1] or practitioners[:1]
-        )
+        practitioner = practitioners and practitioners.filtered(lambda user: str(user.id) == str(practitioner_id))[:1]
+        if practitioners and not practitioner and not strict:
+            practitioner = practitioners[:1]
+        if strict and not practitioner:
+            service = None
         return services, service, practitioners, practitioner
 
     def _week(self, week):
@@ -110,7 +115,7 @@ class ClientPortalBooking(ClientPortal):
         except AccessError as error:
             return self._access_denied(error, portal_key)
         services, service_sudo, practitioners, practitioner_user = self._booking_choice(
-            portal_sudo, service, practitioner
+            portal_sudo, service, practitioner, strict=True
         )
         if not service_sudo:
             return self._book_closed(portal_sudo, portal_key, self._closed_message(portal_sudo))

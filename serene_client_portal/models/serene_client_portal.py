@@ -942,12 +942,17 @@ class SereneClientPortal(models.Model):
         return theirs
 
     def _serene_bookable_services(self):
-        """The services this client may book online now, with whom: ``{service: practitioners}``."""
+        """The services this client may book online now, with whom: ``{service: practitioners}``.
+        On the portal's home page: one query when no service is open to the client."""
         self.ensure_one()
-        if not self.show_appointments:
+        if not self.show_appointments or not self.active:
             return {}
+        domain = [("serene_online_booking", "=", True)]
+        if not self.company_id.serene_booking_first_session:
+            client = self.partner_id
+            domain.append(("serene_practitioner_ids", "in", (client.note_owner_id | client.care_team_user_ids).ids))
         # sudo: calendar.event.type - the services the practice opened for online booking
-        services = self.env["calendar.event.type"].sudo().search([("serene_online_booking", "=", True)], order="name")
+        services = self.env["calendar.event.type"].sudo().search(domain, order="name")
         if not services:
             return {}
         is_new = self._serene_is_new_client()

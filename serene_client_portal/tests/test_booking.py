@@ -441,6 +441,17 @@ class TestBookingPages(BookingSetup, HttpCase):
         event = self.book(fields.Datetime.now().replace(microsecond=0, second=0, minute=0) + timedelta(days=3))
         # Another client's key does not reach Carla's session.
         self.assertEqual(self.url_open(f"/portal/{other_key}/appointment/{event.id}/cancel").status_code, 404)
+        # A practitioner who is not the client's is refused, never swapped for one who is.
+        page = self.url_open(f"{self.base}/book").text
+        answer = self.post(
+            f"{self.base}/book",
+            service=self.service.id,
+            practitioner=self.user_other.id,
+            start=self.first_slots(page, 1)[0],
+            submission="other",
+        )
+        self.assertEqual(answer.status_code, 403)
+        self.assertEqual(self.env["calendar.event"].search_count([("serene_portal_id", "=", self.portal.id)]), 1)
         # A revoked key books nothing.
         self.portal.link_ids.action_revoke()
         page = self.url_open(f"{self.base}/book", allow_redirects=False)

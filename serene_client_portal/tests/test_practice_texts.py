@@ -29,6 +29,7 @@ MAIL_TEMPLATES = (
     "mail_template_portal_message",
     "mail_template_note_owner_message",
     "mail_template_message_email_reply",
+    "mail_template_booking_notice",
 )
 SMS_TEMPLATES = (
     "sms_template_portal_link",
@@ -36,6 +37,7 @@ SMS_TEMPLATES = (
     "sms_template_portal_reminder",
     "sms_template_identity_code",
     "sms_template_portal_message",
+    "sms_template_booking_notice",
 )
 
 
