@@ -1,7 +1,8 @@
 """Two Odoo servers on one database and one file store (scripts/two_servers.sh: each two HTTP
 workers and a cron worker), driven in turns as a load balancer would: the failed-key limit, the
 identity check's lockout, double-submit protection and the verified visit hold across servers,
-and a scheduled action started on both at once runs on one and reminds every client once.
+a time booked on both at once is booked once, and a scheduled action started on both at once
+runs on one and reminds every client once.
 
 Every client comes from a loopback address of its own (127.0.0.0/8); mail goes to a closed
 local port, to @example.com addresses."""
@@ -22,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import ODOO, ODOO_SHELL, REPO, free_port, psql, run_odoo
+from conftest import ODOO, ODOO_SHELL, REPO, TEMPLATE_DB, free_port, psql, run_odoo
 from test_edges_server import Client, pdf
 
 BULK = 600
@@ -65,6 +66,33 @@ env.cr.execute("UPDATE serene_portal_item SET assigned_at = assigned_at - interv
                [tuple(items.ids)])
 out["bulk_portals"] = sorted(items.portal_id.ids)
 out["cron"] = env.ref("serene_client_portal.ir_cron_send_reminders").id
+# Online booking: a practitioner open every day, all day, in UTC (the tests book at the real
+# time), a service open for online booking, and clients of hers who have had a session.
+hours = env["resource.calendar"].create({
+    "name": "Two servers hours",
+    "tz": "UTC",
+    "attendance_ids": [(0, 0, {"name": f"day {day}", "dayofweek": str(day), "hour_from": 0, "hour_to": 24})
+                       for day in range(7)],
+})
+practitioner = env["res.users"].create({
+    "name": "Two servers Petra", "login": "t2s-practitioner", "email": "t2s-practitioner@example.com", "tz": "UTC",
+    "group_ids": [(6, 0, env.ref("base.group_user").ids)],
+})
+practitioner._serene_booking_resource(company).write({"calendar_id": hours.id, "tz": "UTC"})
+service = env["calendar.event.type"].create({
+    "name": "Two servers session", "serene_online_booking": True, "serene_min_notice_hours": 0,
+    "serene_practitioner_ids": [(6, 0, practitioner.ids)],
+})
+out["booking"] = {"practitioner": practitioner.id, "service": service.id}
+for name in ("book_a", "book_b", "book_twice"):
+    partner = Partner.create({"name": f"Two servers {name}", "email": f"t2s-{name}@example.com", "is_client": True,
+                              "note_owner_id": practitioner.id, "serene_birthdate": BIRTHDATE, "tz": "UTC"})
+    env["calendar.event"].with_context(no_mail_to_attendees=True).create({
+        "name": "First session", "start": "2020-01-06 09:00:00", "stop": "2020-01-06 10:00:00",
+        "partner_ids": [(6, 0, partner.ids)], "user_id": practitioner.id,
+    })
+    portal = env["serene.client.portal"].create({"partner_id": partner.id, "show_appointments": True})
+    out[name] = {"key": portal._new_access_url().rsplit("/", 1)[1], "portal": portal.id}
 # While the servers run, no scheduled action starts on its own: only those a test triggers.
 env.cr.execute("UPDATE ir_cron SET nextcall = (now() at time zone 'utc') + interval '1 day'")
 env.cr.execute("DELETE FROM ir_cron_trigger")
@@ -140,9 +168,10 @@ def read_until_ready(proc, timeout):
 def servers(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("two_servers")
     data_dir, run_dir = tmp / "data", tmp / "run"
-    db = f"serene_t2s_{uuid.uuid4().hex[:8]}"
-    assert psql("postgres", "SELECT 1 FROM pg_database WHERE datname = 'serene_t_base'"), (
-        "base database missing: run scripts/test.sh"
+    # scripts/test.sh's database prefix (SERENE_TEST_DB) and base (SERENE_TEMPLATE_DB): two runs keep apart.
+    db = f"{os.environ.get('SERENE_TEST_DB', 'serene_t')}2s_{uuid.uuid4().hex[:8]}"
+    assert psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{TEMPLATE_DB}'"), (
+        f"base database {TEMPLATE_DB} missing: run scripts/test.sh"
     )
     # Closed local port: every email the servers try fails here, nothing leaves the machine.
     smtp = [f"--data-dir={data_dir}", "--smtp=127.0.0.1", f"--smtp-port={free_port()}"]
@@ -151,7 +180,7 @@ def servers(tmp_path_factory):
     copied = odoo_data_dir() / "filestore" / db
     try:
         # The copy's file store moves into the servers' data dir, which they share.
-        subprocess.run([*ODOO, "db", "duplicate", "-f", "serene_t_base", db], check=True, capture_output=True)
+        subprocess.run([*ODOO, "db", "duplicate", "-f", TEMPLATE_DB, db], check=True, capture_output=True)
         (data_dir / "filestore").mkdir(parents=True)
         if copied.exists():
             shutil.move(copied, data_dir / "filestore" / db)
@@ -331,6 +360,113 @@ def test_one_form_posted_to_both_servers_at_once_stores_one_set(servers):
     )
     assert (pending, todos) == ("0", "1"), "one review to-do"
     assert psql(servers.db, f"SELECT count(*) FROM serene_portal_submission WHERE item_id = {item}") == "1"
+
+
+def booking_page(client, key):
+    """A verified visit's booking page, a week ahead (its first time is then no time about to
+    pass): (csrf token, submission token, first free time)."""
+    status, page = client.request("GET", f"/portal/{key}")
+    assert status == 401, page[:1000]
+    assert verify(client, key, BIRTHDATE, csrf_of(page))[0] == 303
+    status, page = client.request("GET", f"/portal/{key}/book?week=1")
+    assert status == 200 and "Two servers session" in page, page[:1000]
+    submission = re.search(r'name="submission" value="([^"]+)"', page).group(1)
+    first = re.search(r'name="start"[^>]*value="([0-9T:-]+)"', page).group(1)
+    return csrf_of(page), submission, first
+
+
+def book(client, key, booking, csrf, submission, start):
+    form = {
+        "csrf_token": csrf,
+        "service": booking["service"],
+        "practitioner": booking["practitioner"],
+        "start": start,
+        "submission": submission,
+    }
+    return client.request(
+        "POST",
+        f"/portal/{key}/book",
+        body="&".join(f"{name}={value}" for name, value in form.items()),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+
+def sessions_at(servers, start, portals=None):
+    """The practitioner's active sessions starting at ``start`` ("YYYY-MM-DDTHH:MM", UTC)."""
+    where = f" AND serene_portal_id IN ({','.join(map(str, portals))})" if portals else ""
+    return psql(
+        servers.db,
+        "SELECT count(*) FROM calendar_event WHERE active"
+        f" AND user_id = {servers.data['booking']['practitioner']}"
+        f" AND start = '{start.replace('T', ' ')}'{where}",
+    )
+
+
+def replays(servers, since):
+    """How many requests Odoo replayed on both servers after ``since`` (a serialization failure)."""
+    return sum(servers.log(name)[since[name] :].count("SERIALIZATION_FAILURE") for name in ("a", "b"))
+
+
+def test_two_clients_booking_one_time_on_both_servers_at_once_get_one_session_and_one_refusal(servers):
+    booking = servers.data["booking"]
+    keys = [servers.data[name]["key"] for name in ("book_a", "book_b")]
+    # Ann on server A, Ben on server B, each in a browser of their own.
+    since = {name: len(servers.log(name)) for name in ("a", "b")}
+    ann, _ann_b = servers.browser("127.0.3.51")
+    _ben_a, ben = servers.browser("127.0.3.52")
+    forms = [booking_page(client, key) for client, key in zip((ann, ben), keys, strict=True)]
+    first = forms[0][2]
+    assert forms[1][2] == first, "both pages offer the same first time"
+    start = threading.Barrier(2)
+
+    def post(client, key, form):
+        csrf, submission, _first = form
+        start.wait()
+        return book(client, key, booking, csrf, submission, first)
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(post, (ann, ben), keys, forms))
+    statuses = sorted(status for status, _page in answers)
+    assert statuses == [303, 409], [(status, page[:300]) for status, page in answers]
+    refusal = next(page for status, page in answers if status == 409)
+    assert "this time was just taken" in refusal, refusal[:2000]
+    assert sessions_at(servers, first) == "1", "one session in the slot"
+    booked = [servers.data[name]["portal"] for name in ("book_a", "book_b")]
+    assert sessions_at(servers, first, booked) == "1"
+    # Whether the later one found the practitioner locked and was replayed (the usual case), or
+    # started after the first had committed: one session and one refusal either way.
+    print(f"one time booked by two clients on both servers: {statuses}, {replays(servers, since)} replay(s)")
+
+
+def test_one_booking_form_posted_to_both_servers_at_once_books_once(servers):
+    booking, client = servers.data["booking"], servers.data["book_twice"]
+    key = client["key"]
+    since = {name: len(servers.log(name)) for name in ("a", "b")}
+    on_a, on_b = servers.browser("127.0.3.53")
+    csrf, submission, first = booking_page(on_a, key)
+    start = threading.Barrier(2)
+
+    def post(browser):
+        start.wait()
+        return book(browser, key, booking, csrf, submission, first)
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(post, (on_a, on_b)))
+    assert [status for status, _page in answers] == [303, 303], [(status, page[:300]) for status, page in answers]
+    assert sessions_at(servers, first) == "1", "one session in the slot"
+    booked = psql(
+        servers.db,
+        f"SELECT count(*), count(DISTINCT serene_booking_token) FROM calendar_event"
+        f" WHERE active AND serene_portal_id = {client['portal']}",
+    )
+    assert booked == "1|1", "one session for the one form"
+    steps = psql(
+        servers.db,
+        "SELECT count(*) FROM serene_portal_activity"
+        f" WHERE event_type = 'appointment_booked' AND portal_id = {client['portal']}",
+    )
+    assert steps == "1", "one audit row"
+    print(f"one booking form posted to both servers: {replays(servers, since)} replay(s)")
 
 
 def cron_events(servers, cron_id, since):
