@@ -69,7 +69,9 @@ class ClientPortalBooking(ClientPortal):
     def _closed_message(self, portal_sudo):
         if portal_sudo.show_appointments and portal_sudo._serene_is_new_client():
             return portal_sudo._serene_first_session_message()
-        return _("Online booking is not open to you. Please contact %(practice)s.", practice=portal_sudo.company_id.name)
+        return _(
+            "Online booking is not open to you. Please contact %(practice)s.", practice=portal_sudo.company_id.name
+        )
 
     @http.route(
         "/portal/<string:portal_key>/book",

@@ -181,18 +181,15 @@ class CalendarEvent(models.Model):
         ``stop``: those they have not declined and that show them as busy (all-day events: their
         whole local days). What the events are is never read out of here."""
         # sudo: calendar.event - a practitioner's busy times, for their free times only
-        events = (
-            self.sudo()
-            .search_fetch(
-                [
-                    ("partner_ids", "in", practitioner.partner_id.id),
-                    ("show_as", "=", "busy"),
-                    ("start", "<", stop + timedelta(days=1)),
-                    ("stop", ">", start - timedelta(days=1)),
-                    ("id", "not in", exclude_event.ids if exclude_event else []),
-                ],
-                ["start", "stop", "allday", "start_date", "stop_date"],
-            )
+        events = self.sudo().search_fetch(
+            [
+                ("partner_ids", "in", practitioner.partner_id.id),
+                ("show_as", "=", "busy"),
+                ("start", "<", stop + timedelta(days=1)),
+                ("stop", ">", start - timedelta(days=1)),
+                ("id", "not in", exclude_event.ids if exclude_event else []),
+            ],
+            ["start", "stop", "allday", "start_date", "stop_date"],
         )
         declined = set(
             events.attendee_ids.filtered(
@@ -209,7 +206,9 @@ class CalendarEvent(models.Model):
                 continue
             if event.allday:
                 day_start = tz.localize(datetime.combine(event.start_date, time.min))
-                day_stop = tz.localize(datetime.combine((event.stop_date or event.start_date) + timedelta(days=1), time.min))
+                day_stop = tz.localize(
+                    datetime.combine((event.stop_date or event.start_date) + timedelta(days=1), time.min)
+                )
                 interval = (
                     day_start.astimezone(pytz.utc).replace(tzinfo=None),
                     day_stop.astimezone(pytz.utc).replace(tzinfo=None),
@@ -252,7 +251,8 @@ class CalendarEvent(models.Model):
         hours = company.serene_booking_cancel_hours
         if company.phone:
             return _(
-                "To cancel or move a session less than %(hours)s hours before it, please call %(practice)s on %(phone)s.",
+                "To cancel or move a session less than %(hours)s hours before it, "
+                "please call %(practice)s on %(phone)s.",
                 hours=hours,
                 practice=company.name,
                 phone=company.phone,
@@ -276,8 +276,10 @@ class CalendarEvent(models.Model):
         self._serene_lock_practitioner(practitioner, company)
         if token:
             # sudo: calendar.event - the booking form's token, under the lock just taken
-            done = self.sudo().with_context(active_test=False).search(
-                [("serene_portal_id", "=", portal.id), ("serene_booking_token", "=", token)], limit=1
+            done = (
+                self.sudo()
+                .with_context(active_test=False)
+                .search([("serene_portal_id", "=", portal.id), ("serene_booking_token", "=", token)], limit=1)
             )
             if done:
                 return done
@@ -402,6 +404,7 @@ class CalendarEvent(models.Model):
             event.sudo().write({"serene_booking_state": "confirmed"})
             event._serene_set_attendance(practitioner_state="accepted")
             event._serene_close_request_todos()
+            # sudo: serene.client.portal - the request's portal, to tell its client
             event._serene_after_change(event.sudo().serene_portal_id, "appointment_confirmed")
         return True
 
@@ -409,6 +412,7 @@ class CalendarEvent(models.Model):
         """Decline sessions clients booked from the portal that wait for approval: the time is
         freed and the client is told."""
         for event in self._serene_requests_to_answer():
+            # sudo: serene.client.portal - the request's portal, to tell its client
             portal = event.sudo().serene_portal_id
             event._serene_close_request_todos()
             # sudo: calendar.event - the practitioner's answer to a request, access checked above

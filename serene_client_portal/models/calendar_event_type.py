@@ -59,7 +59,9 @@ class CalendarEventType(models.Model):
         help="A booking waits on the practitioner's calendar until they confirm it; the client is told either way.",
     )
 
-    @api.constrains("serene_booking_duration", "serene_buffer_minutes", "serene_min_notice_hours", "serene_max_days_ahead")
+    @api.constrains(
+        "serene_booking_duration", "serene_buffer_minutes", "serene_min_notice_hours", "serene_max_days_ahead"
+    )
     def _check_serene_booking_rules(self):
         for service in self:
             if service.serene_booking_duration <= 0 or service.serene_booking_duration > 12:

@@ -327,7 +327,7 @@ class ResPartner(models.Model):
     @api.depends("client_portal_id")
     def _compute_serene_booking_figures(self):
         visible = self.filtered(lambda p: p.serene_portal_access != "none" and p.client_portal_id)
-        requests = dict(self._serene_booking_requests(visible.ids))
+        waiting = dict(self._serene_booking_requests(visible.ids))
         # sudo: serene.portal.activity - counted for those who may see the client's portal
         late = dict(
             self.env["serene.portal.activity"]
@@ -340,7 +340,7 @@ class ResPartner(models.Model):
         )
         for partner in self:
             shown = partner in visible
-            partner.serene_booking_request_count = requests.get(partner.id, 0) if shown else 0
+            partner.serene_booking_request_count = waiting.get(partner.id, 0) if shown else 0
             partner.serene_late_cancellation_count = late.get(partner._origin, 0) if shown else 0
 
     @api.model
@@ -358,9 +358,15 @@ class ResPartner(models.Model):
             raise UserError(_("Search booking requests by their number."))
         counts = dict(self._serene_booking_requests())
         matching = [pid for pid, count in counts.items() if self._serene_compare(count, operator, value)]
-        if operator in ("=", ">=") and value <= 0 or operator == "!=" and value > 0:
+        if (operator in ("=", ">=") and value <= 0) or (operator == "!=" and value > 0):
             # Clients with no request match too: search them the other way round.
-            return [("id", "not in", [pid for pid, count in counts.items() if not self._serene_compare(count, operator, value)])]
+            return [
+                (
+                    "id",
+                    "not in",
+                    [pid for pid, count in counts.items() if not self._serene_compare(count, operator, value)],
+                )
+            ]
         # Searched under the user's rules: other practitioners' clients never match.
         return [("id", "in", matching)]
 

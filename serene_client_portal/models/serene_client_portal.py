@@ -819,7 +819,8 @@ class SereneClientPortal(models.Model):
     # What the client's pages read of the portal, the client and the practice: fetched at once,
     # not the many columns of a contact or a company (a field not listed is still read when used).
     _CLIENT_PAGE_FIELDS = ["partner_id", "company_id", "active", "show_appointments"]
-    _CLIENT_PAGE_PARTNER_FIELDS = ["name", "tz", "lang"]
+    # The note owner and care team: whom the client may book with.
+    _CLIENT_PAGE_PARTNER_FIELDS = ["name", "tz", "lang", "note_owner_id", "care_team_user_ids"]
     _CLIENT_PAGE_COMPANY_FIELDS = [
         "name",
         "uses_default_logo",
@@ -829,6 +830,8 @@ class SereneClientPortal(models.Model):
         "serene_portal_session_idle_minutes",
         "serene_portal_session_max_hours",
         "serene_portal_upload_max_mb",
+        "serene_booking_cancel_hours",
+        "serene_booking_first_session",
     ]
 
     def _fetch_client_page_fields(self):
@@ -919,9 +922,12 @@ class SereneClientPortal(models.Model):
         """Whether the client has never had a session with the practice (cancelled ones aside)."""
         self.ensure_one()
         # sudo: calendar.event - whether the client has had a session, whoever organised it
-        return not self.env["calendar.event"].sudo().search_count(
-            [("partner_ids", "in", self.partner_id.id), ("start", "<", fields.Datetime.now())], limit=1
-        ) and not self._get_upcoming_appointments()
+        return (
+            not self.env["calendar.event"]
+            .sudo()
+            .search_count([("partner_ids", "in", self.partner_id.id), ("start", "<", fields.Datetime.now())], limit=1)
+            and not self._get_upcoming_appointments()
+        )
 
     def _serene_booking_practitioners(self, service, is_new=None):
         """Whom the client books ``service`` with: its practitioners of the practice who are the
@@ -989,7 +995,7 @@ class SereneClientPortal(models.Model):
         company = self.company_id
         tz = pytz.timezone(self.partner_id._serene_client_tz(company) or "UTC")
         locale = babel_locale_parse(self.env.lang or "en_US")
-        earliest, latest = service._serene_booking_window()
+        _earliest, latest = service._serene_booking_window()
         today = pytz.utc.localize(fields.Datetime.now()).astimezone(tz).date()
         first_day = today + timedelta(days=7 * max(week, 0))
         start = tz.localize(datetime.combine(first_day, datetime.min.time())).astimezone(pytz.utc).replace(tzinfo=None)
@@ -1021,6 +1027,7 @@ class SereneClientPortal(models.Model):
         cancelled, declined): the practice and the time, nothing of the service or notes."""
         self.ensure_one()
         company = self.company_id
+        # sudo: res.partner - the client is the recipient, whoever acts
         client_sudo = self.partner_id.sudo()
         lang = client_sudo._serene_client_lang(company)
         when = event.with_context(lang=lang)._serene_client_when(client_sudo._serene_client_tz(company))
@@ -1038,7 +1045,6 @@ class SereneClientPortal(models.Model):
         email, phone, _not_sent = self._get_client_channels()
         message = {
             "record": self,
-            # sudo: res.partner - the client is the recipient, whoever acts
             "recipient": client_sudo,
             "kind": "appointment",
             "portal": self,

@@ -76,14 +76,21 @@ class BookingSetup(SereneCase):
     def slots(self, practitioner, start, stop, service=None, exclude=None):
         return (service or self.service)._serene_free_slots(practitioner, self.company, start, stop, exclude)
 
-    def book(self, moment, practitioner=None, token=None, portal=None):
+    def book(self, moment, practitioner=None, submission=None, portal=None):
         return self.env["calendar.event"]._serene_portal_book(
-            (portal or self.portal).sudo(), self.service, practitioner or self.user_owner, moment, token=token
+            (portal or self.portal).sudo(), self.service, practitioner or self.user_owner, moment, token=submission
         )
 
     def booking_mails(self, partner=None):
-        return self.env["mail.mail"].sudo().search(
-            [("recipient_ids", "in", (partner or self.client).ids), ("serene_notification_id.kind", "=", "appointment")]
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("recipient_ids", "in", (partner or self.client).ids),
+                    ("serene_notification_id.kind", "=", "appointment"),
+                ]
+            )
         )
 
 
@@ -116,7 +123,12 @@ class TestFreeTimes(BookingSetup, TransactionCase):
             }
         )
         Leave.create(
-            {"name": "Closed", "calendar_id": self.hours.id, "date_from": utc(2026, 3, 5, 0), "date_to": utc(2026, 3, 5, 23)}
+            {
+                "name": "Closed",
+                "calendar_id": self.hours.id,
+                "date_from": utc(2026, 3, 5, 0),
+                "date_to": utc(2026, 3, 5, 23),
+            }
         )
         self.assertFalse(self.slots(self.user_owner, utc(2026, 3, 4), utc(2026, 3, 5)), "the practitioner's time off")
         self.assertFalse(self.slots(self.user_owner, utc(2026, 3, 5), utc(2026, 3, 6)), "the practice's closure")
@@ -204,16 +216,16 @@ class TestFreeTimes(BookingSetup, TransactionCase):
 class TestBookingRules(BookingSetup, TransactionCase):
     def test_a_booking_holds_the_slot_and_tells_everyone_once(self):
         moment = utc(2026, 3, 3, 9, 0)
-        event = self.book(moment, token="form-1")
+        event = self.book(moment, submission="form-1")
         self.assertEqual(event.serene_booking_state, "confirmed")
         self.assertEqual(event.partner_ids, self.client | self.user_owner.partner_id)
         self.assertEqual(event.stop - event.start, timedelta(minutes=50))
         self.assertEqual(event.privacy, "private")
         self.assertEqual(set(event.attendee_ids.mapped("state")), {"accepted"})
         self.assertNotIn(moment, self.slots(self.user_owner, utc(2026, 3, 3), utc(2026, 3, 4)))
-        self.assertEqual(self.book(moment, token="form-1"), event, "the same form posted twice books once")
+        self.assertEqual(self.book(moment, submission="form-1"), event, "the same form posted twice books once")
         with self.assertRaisesRegex(UserError, "this time was just taken"):
-            self.book(moment, token="form-2")
+            self.book(moment, submission="form-2")
         mails = self.booking_mails()
         self.assertEqual(len(mails), 1, "one confirmation")
         self.assertIn("is confirmed", mails.body_html)
@@ -224,7 +236,9 @@ class TestBookingRules(BookingSetup, TransactionCase):
             "no invitation from Odoo's calendar",
         )
         rows = self.env["serene.portal.activity"].search([("portal_id", "=", self.portal.id)])
-        self.assertEqual(rows.filtered(lambda r: r.event_type == "appointment_booked").detail, "2026-03-03 09:00:00 UTC")
+        self.assertEqual(
+            rows.filtered(lambda r: r.event_type == "appointment_booked").detail, "2026-03-03 09:00:00 UTC"
+        )
 
     def test_clients_book_with_their_note_owner_and_care_team_only(self):
         self.assertEqual(self.portal._serene_booking_practitioners(self.service), self.user_owner | self.user_team)
@@ -264,7 +278,9 @@ class TestBookingRules(BookingSetup, TransactionCase):
         owner_attendee = event.attendee_ids.filtered(lambda a: a.partner_id == self.user_owner.partner_id)
         self.assertEqual(owner_attendee.state, "needsAction", "shown as tentative on the practitioner's calendar")
         todo = event.activity_ids
-        self.assertEqual((todo.user_id, todo.summary[:10], todo.res_id), (self.user_owner, "Confirm or", self.client.id))
+        self.assertEqual(
+            (todo.user_id, todo.summary[:10], todo.res_id), (self.user_owner, "Confirm or", self.client.id)
+        )
         self.assertEqual(self.client.with_user(self.user_owner).serene_booking_request_count, 1)
         Partner = self.env["res.partner"].with_user(self.user_owner)
         self.assertIn(self.client, Partner.search([("serene_booking_request_count", ">", 0)]))
@@ -536,7 +552,7 @@ class TestBookingConcurrency(BaseCase):
             def attempt(cr):
                 env = api.Environment(cr, api.SUPERUSER_ID, {})
                 portal = env["serene.client.portal"].browse(portal_id)
-                portal.partner_id.name  # noqa: B018 - the transaction's snapshot starts here
+                cr.execute("SELECT 1")  # the transaction's snapshot starts here
                 if not getattr(local, "synced", False):
                     local.synced = True
                     barrier.wait()

@@ -18,7 +18,8 @@ CSP = "Content-Security-Policy"
 # Measured with 5 and with 100 items (18 each); a query per item would show here. Four of them
 # find the client's language and time zone (the practice's website, its languages, the practice's
 # time zone), one the practice's unread secure messages.
-PORTAL_PAGE_QUERIES = 18
+# 18, and the services open to the client for online booking (their care team, the services).
+PORTAL_PAGE_QUERIES = 20
 MAIN = re.compile(r'<main id="serene_main".*?</main>', re.DOTALL)
 
 
