@@ -38,3 +38,4 @@ from . import test_client_language
 from . import test_client_translations
 from . import test_secure_messages
 from . import test_booking
+from . import test_booking_journey
