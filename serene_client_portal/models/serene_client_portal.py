@@ -955,8 +955,9 @@ class SereneClientPortal(models.Model):
             return {}
         domain = [("serene_online_booking", "=", True)]
         if not self.company_id.serene_booking_first_session:
-            client = self.partner_id
-            domain.append(("serene_practitioner_ids", "in", (client.note_owner_id | client.care_team_user_ids).ids))
+            # The ids as fetched with the page (archived users are left out with the services' practitioners).
+            client = self.partner_id.with_context(active_test=False)
+            domain.append(("serene_practitioner_ids", "in", client.note_owner_id.ids + client.care_team_user_ids.ids))
         # sudo: calendar.event.type - the services the practice opened for online booking
         services = self.env["calendar.event.type"].sudo().search(domain, order="name")
         if not services:
