@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.modules.registry import Registry
 from odoo.orm.environments import Transaction
 from odoo.tests import BaseCase, HttpCase, TransactionCase, tagged
@@ -133,6 +133,20 @@ class TestFreeTimes(BookingSetup, TransactionCase):
         self.assertFalse(self.slots(self.user_owner, utc(2026, 3, 4), utc(2026, 3, 5)), "the practitioner's time off")
         self.assertFalse(self.slots(self.user_owner, utc(2026, 3, 5), utc(2026, 3, 6)), "the practice's closure")
         self.assertTrue(self.slots(self.user_team, utc(2026, 3, 4), utc(2026, 3, 5)), "a colleague still works")
+
+    def test_practice_managers_enter_closures_and_time_off_in_their_practice(self):
+        resource = self.user_team._serene_booking_resource(self.company)
+        Leave = self.env["resource.calendar.leaves"]
+        vals = {"calendar_id": self.hours.id, "date_from": utc(2026, 3, 9, 0), "date_to": utc(2026, 3, 9, 23)}
+        closure = Leave.with_user(self.user_manager).create(dict(vals, name="Closed"))
+        leave = Leave.with_user(self.user_manager).create(dict(vals, name="Team time off", resource_id=resource.id))
+        self.assertFalse(self.slots(self.user_owner, utc(2026, 3, 9), utc(2026, 3, 10)))
+        # A practitioner enters their own time off, not a closure; another practice's manager neither.
+        Leave.with_user(self.user_team).create(dict(vals, name="Own", resource_id=resource.id))
+        with self.assertRaises(AccessError):
+            Leave.with_user(self.user_owner).create(dict(vals, name="Closed too"))
+        with self.assertRaises(AccessError):
+            (closure | leave).with_user(self.user_manager_2).write({"name": "Changed"})
 
     def test_existing_events_and_buffers(self):
         Event = self.env["calendar.event"]
