@@ -3,7 +3,7 @@
 #
 # scripts/test.sh (make test, CI): everything, each test once.
 #   1. lint: ruff, pylint-odoo (mandatory checks), a reason for every sudo() (check_sudo.py)
-#   2. the wheel: scripts/wheel_check.sh, when present
+#   2. the wheel: scripts/wheel_check.sh, when present (1 and 2 run beside the databases of 3)
 #   3. the addon's tests, each once: Odoo's runner installs the addon on a copy of the base
 #      database and runs its at_install tests during the install; pytest-odoo then runs the
 #      post_install ones on that database (browser tours in Chromium included), leaving out the
@@ -38,23 +38,40 @@ require_odoo
 require_pg
 [ $FAST -eq 1 ] || require_browser
 
-lint_rc=0
-say "lint: ruff"
-ruff check "$REPO" || lint_rc=1
-ruff format --check --quiet "$REPO" || { echo "ruff format: run 'ruff format .'"; lint_rc=1; }
-say "lint: pylint-odoo (mandatory checks)"
-"$PY" -m pylint --rcfile="$REPO/.pylintrc" "$REPO/serene_client_portal" || lint_rc=1
-say "lint: every sudo() says why (# sudo: <model> - <why>)"
-"$PY" "$REPO/scripts/check_sudo.py" | tail -15; [ "${PIPESTATUS[0]}" -eq 0 ] || lint_rc=1
-
-wheel_rc=0
+# Lint and the wheel need no database: they run beside the base database and the install (two
+# cores), each into its own log, printed once they are done.
+lint() {
+    local rc=0
+    echo "lint: ruff"
+    ruff check "$REPO" || rc=1
+    ruff format --check --quiet "$REPO" || { echo "ruff format: run 'ruff format .'"; rc=1; }
+    echo "lint: pylint-odoo (mandatory checks)"
+    "$PY" -m pylint --rcfile="$REPO/.pylintrc" "$REPO/serene_client_portal" || rc=1
+    echo "lint: every sudo() says why (# sudo: <model> - <why>)"
+    "$PY" "$REPO/scripts/check_sudo.py" | tail -15; [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+    return $rc
+}
 # --- the wheel (scripts/wheel_check.sh: builds it, installs it beside Odoo, installs the addon from it)
-if [ -f "$REPO/scripts/wheel_check.sh" ]; then
-    say "wheel: scripts/wheel_check.sh"
-    bash "$REPO/scripts/wheel_check.sh" >"$OUT/wheel.log" 2>&1 || { tail -30 "$OUT/wheel.log"; wheel_rc=1; }
+wheel() {
+    [ -f "$REPO/scripts/wheel_check.sh" ] || return 0
+    bash "$REPO/scripts/wheel_check.sh" >"$OUT/wheel.log" 2>&1 || { tail -30 "$OUT/wheel.log"; return 1; }
     tail -3 "$OUT/wheel.log"
-fi
+}
 # --- end of the wheel
+say "lint and the wheel, beside the databases: $OUT/lint.log, $OUT/wheel.log"
+(lint >"$OUT/lint.log" 2>&1; echo $? >"$OUT/lint.rc") &
+LINT_PID=$!
+(wheel >"$OUT/wheel-summary.log" 2>&1; echo $? >"$OUT/wheel.rc") &
+WHEEL_PID=$!
+lint_and_wheel_results() {
+    wait "$LINT_PID" "$WHEEL_PID"
+    say "lint"
+    cat "$OUT/lint.log"
+    say "wheel: scripts/wheel_check.sh"
+    cat "$OUT/wheel-summary.log"
+    lint_rc=$(cat "$OUT/lint.rc" 2>/dev/null || echo 1)
+    wheel_rc=$(cat "$OUT/wheel.rc" 2>/dev/null || echo 1)
+}
 
 if [ $FAST -eq 1 ] && psql -X -Atqc "SELECT 1 FROM pg_database WHERE datname = '$BASE_DB'" postgres | grep -q 1; then
     say "base database $BASE_DB: kept from the last run (make test builds it anew)"
@@ -121,6 +138,7 @@ else
     out_of_process
 fi
 
+lint_and_wheel_results
 say "summary"
 "$PY" "$REPO/scripts/summarize.py" --lint-rc "$lint_rc" --wheel-rc "$wheel_rc" --odoo-rc "$odoo_rc" \
     --odoo-log "$OUT/odoo-tests.log" --junit "$OUT/pytest-odoo.xml" --junit "$OUT/pytest-tests.xml" \
