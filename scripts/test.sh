@@ -54,6 +54,8 @@ lint() {
 # --- the wheel (scripts/wheel_check.sh: builds it, installs it beside Odoo, installs the addon from it)
 wheel() {
     [ -f "$REPO/scripts/wheel_check.sh" ] || return 0
+    # The full lane checks the wheel once, as a test (tests/test_wheel.py).
+    [ $FAST -eq 1 ] || { echo "the wheel: tests/test_wheel.py, with the out-of-process tests"; return 0; }
     bash "$REPO/scripts/wheel_check.sh" >"$OUT/wheel.log" 2>&1 || { tail -30 "$OUT/wheel.log"; return 1; }
     tail -3 "$OUT/wheel.log"
 }
@@ -118,16 +120,43 @@ grep -E "odoo\.tests\.(result|stats)|Module serene_client_portal loaded|(ERROR|F
     "$OUT/odoo-tests.log" | cut -c1-300 | tail -20
 [ $odoo_rc -ne 0 ] && { grep -E " (ERROR|CRITICAL) |FAIL:|Traceback" -A12 "$OUT/odoo-tests.log" | cut -c1-300 | head -150; }
 
+# pytest-odoo on the installed database; with SERENE_TEST_JOBS=2, in two processes side by side,
+# each on its own copy of that database and its own port, the test files split by their running
+# time (scripts/shard_tests.py).
+pytest_odoo() {  # shard number, database, port, files...
+    local shard=$1 db=$2 port=$3
+    shift 3
+    (cd "$REPO" && PYTHONPATH="$REPO/scripts${PYTHONPATH:+:$PYTHONPATH}" "$PY" -m pytest -p no:cacheprovider \
+        -p pytest_odoo_tags "${EXCLUDE[@]}" "$@" \
+        --odoo-database="$db" --odoo-addons-path="$ADDONS_PATH" --odoo-http --odoo-log-level=warn \
+        --odoo-extra=http-interface=127.0.0.1 --odoo-extra=http-port="$port" -q -p no:warnings --durations=10 \
+        --junitxml="$OUT/pytest-odoo-$shard.xml" >"$OUT/pytest-odoo-$shard.log" 2>&1)
+}
+pytest_odoo_rc=1
 if grep -q "Module serene_client_portal loaded" "$OUT/odoo-tests.log"; then
     say "pytest-odoo: the post_install tests on the installed database, tours included (left out: ${EXCLUDE[*]})"
-    (cd "$REPO" && PYTHONPATH="$REPO/scripts${PYTHONPATH:+:$PYTHONPATH}" "$PY" -m pytest -p no:cacheprovider \
-        -p pytest_odoo_tags "${EXCLUDE[@]}" serene_client_portal/tests \
-        --odoo-database="$TEST_DB" --odoo-addons-path="$ADDONS_PATH" --odoo-http --odoo-log-level=warn \
-        --odoo-extra=http-interface=127.0.0.1 -q -p no:warnings --durations=10 \
-        --junitxml="$OUT/pytest-odoo.xml" >"$OUT/pytest-odoo.log" 2>&1)
-    pytest_odoo_rc=$?
-    grep -vE "^\s*$" "$OUT/pytest-odoo.log" | cut -c1-300 | tail -40
-    [ $odoo_rc -eq 0 ] && [ $pytest_odoo_rc -eq 0 ] && drop_db "$TEST_DB"  # kept to look into when something failed
+    if [ "$JOBS" -gt 1 ]; then
+        fresh_db "${TEST_DB}_2" "$TEST_DB"
+        mapfile -t SHARDS < <("$PY" "$REPO/scripts/shard_tests.py" "$REPO/serene_client_portal/tests" 2)
+        # shellcheck disable=SC2086
+        pytest_odoo 1 "$TEST_DB" "$PORT" ${SHARDS[0]} &
+        SHARD_PID=$!
+        # shellcheck disable=SC2086
+        pytest_odoo 2 "${TEST_DB}_2" "$(( PORT + 10 ))" ${SHARDS[1]}
+        shard_2_rc=$?
+        wait "$SHARD_PID"
+        pytest_odoo_rc=$(( $? || shard_2_rc ))
+    else
+        pytest_odoo 1 "$TEST_DB" "$PORT" serene_client_portal/tests
+        pytest_odoo_rc=$?
+    fi
+    for log in "$OUT"/pytest-odoo-*.log; do
+        grep -vE "^\s*$" "$log" | cut -c1-300 | tail -25
+    done
+    if [ $odoo_rc -eq 0 ] && [ $pytest_odoo_rc -eq 0 ]; then  # kept to look into when something failed
+        drop_db "$TEST_DB"
+        [ "$JOBS" -gt 1 ] && drop_db "${TEST_DB}_2"
+    fi
 fi
 
 if [ "$JOBS" -gt 1 ]; then
@@ -141,7 +170,7 @@ fi
 lint_and_wheel_results
 say "summary"
 "$PY" "$REPO/scripts/summarize.py" --lint-rc "$lint_rc" --wheel-rc "$wheel_rc" --odoo-rc "$odoo_rc" \
-    --odoo-log "$OUT/odoo-tests.log" --junit "$OUT/pytest-odoo.xml" --junit "$OUT/pytest-tests.xml" \
+    --odoo-log "$OUT/odoo-tests.log" $(printf -- '--junit %s ' "$OUT"/pytest-odoo-*.xml) --junit "$OUT/pytest-tests.xml" \
     --min-tours "$MIN_TOURS"
 rc=$?
 say "done"
