@@ -16,7 +16,9 @@
 # RPC) and the out-of-process tests that start no Odoo (FAST_TESTS).
 #
 # Fails, never skips, when Chromium or websocket-client is missing; a skipped test counts as failed.
-# SERENE_TEST_JOBS=2 runs the out-of-process tests beside the addon's tests (4 beside 3).
+# SERENE_TEST_JOBS=2 (the default on two cores or more; 1 runs everything in turn) runs the
+# addon's post_install tests in two pytest-odoo processes, each on its own copy of the installed
+# database, beside the out-of-process tests (4 beside 3).
 # SERENE_TEST_DB (default serene_t) prefixes the databases it makes, SERENE_TEST_PORT (default
 # 8169) is the port of Odoo's runner: two runs on one machine need their own.
 set -uo pipefail
@@ -30,7 +32,8 @@ PREFIX=${SERENE_TEST_DB:-serene_t}
 BASE_DB=${PREFIX}_base
 PORT=${SERENE_TEST_PORT:-8169}
 FAST_TESTS="tests/test_summarize.py"
-JOBS=${SERENE_TEST_JOBS:-1}
+# Two cores or more: the addon's tests in two processes beside the out-of-process tests.
+JOBS=${SERENE_TEST_JOBS:-$(( $(nproc 2>/dev/null || echo 1) >= 2 ? 2 : 1 ))}
 started=$(date +%s)
 say() { printf '\n[test %4ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
 

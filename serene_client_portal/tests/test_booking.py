@@ -20,6 +20,7 @@ from odoo.tests.common import get_db_name
 from odoo.tools import mute_logger
 
 from .common import SereneCase
+from .test_client_language import ClientLanguageCase
 
 # Monday 2 March 2026, 08:00 UTC (09:00 in Brussels).
 NOW = datetime(2026, 3, 2, 8, 0)
@@ -608,3 +609,54 @@ class TestBookingConcurrency(BaseCase):
                 [tuple(self.ids["portals"]), self.slot],
             )
             self.assertEqual(cr.fetchone()[0], 1, "one session in the slot")
+
+
+@tagged("post_install", "-at_install", "serene")
+class TestBookingInTheClientsLanguage(BookingSetup, ClientLanguageCase, HttpCase):
+    """A French client books in French: the page, the days and times, the confirmation."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.hours.write(
+            {
+                "tz": "UTC",
+                "attendance_ids": [(5, 0, 0)]
+                + [
+                    (0, 0, {"name": f"day {day}", "dayofweek": str(day), "hour_from": 0, "hour_to": 24})
+                    for day in range(7)
+                ],
+            }
+        )
+        cls.user_owner._serene_booking_resource(cls.company).tz = "UTC"
+        cls.client.write({"lang": "fr_FR", "tz": "Europe/Paris"})
+        cls.service.serene_min_notice_hours = 48
+        cls.key = cls.portal._new_access_url().rsplit("/", 1)[1]
+
+    def test_a_french_client_books_in_french(self):
+        base = f"/portal/{self.key}"
+        page = self.url_open(f"{base}/book").text
+        self.assertIn('lang="fr-FR"', self._html_lang(page))
+        self.assertIn("Réserver une séance", page)
+        self.assertIn("Réserver ce créneau", page)
+        self.assertIn("Europe/Paris", page)
+        self.assertTrue(
+            re.search(r"<legend[^>]*>(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d+", page),
+            "the days as a French reader writes them",
+        )
+        start = re.search(r'name="start"[^>]*value="([0-9T:-]+)"', page).group(1)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        answer = self.url_open(
+            f"{base}/book",
+            data={
+                "csrf_token": csrf,
+                "service": self.service.id,
+                "practitioner": self.user_owner.id,
+                "start": start,
+                "submission": "fr",
+            },
+        )
+        self.assertIn("Votre séance est réservée", answer.text)
+        mail = self.booking_mails()
+        self.assertEqual(mail.subject, f"{self.company.name} : votre séance")
+        self.assertNotIn("is confirmed", mail.body_html)
