@@ -69,13 +69,10 @@ class ClientPortalMessages(ClientPortal):
     )
     def portal_message_file(self, portal_key, message_id, attachment_id, **kw):
         try:
-            portal_sudo, link_sudo = self._portal_check_access(portal_key)
+            portal_sudo, link_sudo, message_sudo = self._portal_message(portal_key, message_id)
         except AccessError as error:
             return self._access_denied(error, portal_key)
-        message_sudo = portal_sudo._get_secure_message(message_id)
-        attachment_sudo = message_sudo and message_sudo._portal_download(attachment_id, link=link_sudo)
+        attachment_sudo = message_sudo._portal_download(attachment_id, link=link_sudo)
         if not attachment_sudo:
             return self._item_not_found(portal_sudo, portal_key)
-        # Always a download of opaque bytes, never rendered inline.
-        stream = request.env["ir.binary"]._get_stream_from(attachment_sudo, mimetype="application/octet-stream")
-        return self._respond(stream.get_response(as_attachment=True))
+        return self._download(attachment_sudo)

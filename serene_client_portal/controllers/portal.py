@@ -112,6 +112,25 @@ class ClientPortal(http.Controller):
             raise ItemNotFound(portal_sudo)
         return portal_sudo, link_sudo, event_sudo
 
+    def _portal_message(self, portal_key, message_id):
+        """(portal_sudo, link_sudo, message_sudo): the secure message ``message_id`` of the
+        portal of a valid key.
+
+        :raise AccessError: as ``_portal_check_access``
+        :raise ItemNotFound: not one of this client's messages
+        """
+        portal_sudo, link_sudo = self._portal_check_access(portal_key)
+        message_sudo = portal_sudo._get_secure_message(message_id)
+        if not message_sudo:
+            raise ItemNotFound(portal_sudo)
+        return portal_sudo, link_sudo, message_sudo
+
+    def _download(self, attachment_sudo):
+        """A client's file: always a download of opaque bytes, never rendered inline, so that no
+        HTML or SVG can run from the practice's domain."""
+        stream = request.env["ir.binary"]._get_stream_from(attachment_sudo, mimetype="application/octet-stream")
+        return self._respond(stream.get_response(as_attachment=True))
+
     def _client_address(self):
         """The visitor's address as counted: the socket's peer (Odoo's ``proxy_mode`` decides
         whether a proxy's forwarding header is trusted), an IPv6 address by its /64."""
@@ -303,10 +322,7 @@ class ClientPortal(http.Controller):
         attachment_sudo = item_sudo._portal_download(attachment_id, link=link_sudo)
         if not attachment_sudo:
             return self._item_not_found(portal_sudo, portal_key)
-        # Always a download of opaque bytes, never rendered inline: no HTML or SVG can run from
-        # the practice's domain.
-        stream = request.env["ir.binary"]._get_stream_from(attachment_sudo, mimetype="application/octet-stream")
-        return self._respond(stream.get_response(as_attachment=True))
+        return self._download(attachment_sudo)
 
     @http.route(
         "/portal/<string:portal_key>/item/<int:item_id>/done",
