@@ -93,13 +93,31 @@ out_of_process() {
         say "out-of-process tests that start no Odoo: $FAST_TESTS"
         # shellcheck disable=SC2086
         (cd "$REPO" && "$PY" -m pytest -p no:cacheprovider -p no:odoo $FAST_TESTS \
-            -q --junitxml="$OUT/pytest-tests.xml" >"$OUT/pytest-tests.log" 2>&1)
+            -q --junitxml="$OUT/pytest-tests-1.xml" >"$OUT/pytest-tests-1.log" 2>&1)
+        [ "$JOBS" -gt 1 ] || grep -vE "^\s*$" "$OUT/pytest-tests-1.log" | cut -c1-300 | tail -40
     else
         say "out-of-process tests: packaging, the upgrade, HTTP against running servers, Odoo's own suites"
-        (cd "$REPO" && SERENE_TEMPLATE_DB="$BASE_DB" "$PY" -m pytest -p no:cacheprovider -p no:odoo tests \
-            -q --durations=15 --junitxml="$OUT/pytest-tests.xml" >"$OUT/pytest-tests.log" 2>&1)
+        if [ "$JOBS" -gt 1 ]; then
+            # Two processes: Odoo's own suites and the packaging tests (the longest), and the rest.
+            local heavy=(tests/test_odoo_suites.py tests/test_packaging.py) rest=()
+            for file in "$REPO"/tests/test_*.py; do
+                [[ " ${heavy[*]} " == *" tests/${file##*/} "* ]] || rest+=("tests/${file##*/}")
+            done
+            oop_pytest 2 "${rest[@]}" &
+            local rest_pid=$!
+            oop_pytest 1 "${heavy[@]}"
+            wait "$rest_pid"
+        else
+            oop_pytest 1 tests
+            grep -vE "^\s*$" "$OUT/pytest-tests-1.log" | cut -c1-300 | tail -40
+        fi
     fi
-    [ "$JOBS" -gt 1 ] || grep -vE "^\s*$" "$OUT/pytest-tests.log" | cut -c1-300 | tail -40
+}
+oop_pytest() {  # part number, files...
+    local part=$1
+    shift
+    (cd "$REPO" && SERENE_TEMPLATE_DB="$BASE_DB" "$PY" -m pytest -p no:cacheprovider -p no:odoo "$@" \
+        -q --durations=15 --junitxml="$OUT/pytest-tests-$part.xml" >"$OUT/pytest-tests-$part.log" 2>&1)
 }
 MIN_TOURS=$(( FAST ? 0 : 1 ))
 
@@ -164,8 +182,10 @@ fi
 
 if [ "$JOBS" -gt 1 ]; then
     wait "$OOP_PID"
-    say "out-of-process tests (run beside the addon's tests): $OUT/pytest-tests.log"
-    grep -vE "^\s*$" "$OUT/pytest-tests.log" | cut -c1-300 | tail -40
+    say "out-of-process tests (run beside the addon's tests): $OUT/pytest-tests-*.log"
+    for log in "$OUT"/pytest-tests-*.log; do
+        grep -vE "^\s*$" "$log" | cut -c1-300 | tail -25
+    done
 else
     out_of_process
 fi
@@ -173,7 +193,7 @@ fi
 lint_and_wheel_results
 say "summary"
 "$PY" "$REPO/scripts/summarize.py" --lint-rc "$lint_rc" --wheel-rc "$wheel_rc" --odoo-rc "$odoo_rc" \
-    --odoo-log "$OUT/odoo-tests.log" $(printf -- '--junit %s ' "$OUT"/pytest-odoo-*.xml) --junit "$OUT/pytest-tests.xml" \
+    --odoo-log "$OUT/odoo-tests.log" $(printf -- '--junit %s ' "$OUT"/pytest-odoo-*.xml "$OUT"/pytest-tests-*.xml) \
     --min-tours "$MIN_TOURS"
 rc=$?
 say "done"
