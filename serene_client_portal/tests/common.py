@@ -2,9 +2,13 @@ import json
 import logging
 import time
 
+from psycopg2.errors import SerializationFailure
+
 import odoo.http
 from odoo.fields import Domain
+from odoo.orm.environments import Transaction
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools import mute_logger
 
 from odoo.addons.serene_client_portal.models.serene_portal_link import hash_key
 from odoo.addons.serene_client_portal.tools import RedactPortalTokens
@@ -29,6 +33,27 @@ def logged_request_line(path):
     )
     RedactPortalTokens().filter(record)
     return record.getMessage()
+
+
+def replay_like_a_request(registry, attempt, tries=5):
+    """``attempt(cr)`` in a transaction of its own, as Odoo runs a request
+    (``odoo.service.model.retrying``): rolled back and run again on a serialization failure, then
+    committed. Odoo's own helper would wait here on the registry lock that the test runner holds.
+    Returns what the attempt returned; raises the last failure when every try failed to serialize."""
+    with registry.cursor() as cr:
+        for try_number in range(tries):
+            cr.transaction = Transaction(registry)
+            try:
+                with mute_logger("odoo.sql_db"):
+                    result = attempt(cr)
+                cr.flush()
+                return result
+            except SerializationFailure:
+                cr.rollback()
+                if try_number == tries - 1:
+                    raise
+                time.sleep(0.2)
+    return None
 
 
 class SereneCase:

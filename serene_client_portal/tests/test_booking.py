@@ -5,21 +5,17 @@ slot; an audit row, a to-do and one confirmation per step."""
 
 import re
 import threading
-import time
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
-from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.registry import Registry
-from odoo.orm.environments import Transaction
 from odoo.tests import BaseCase, HttpCase, TransactionCase, tagged
 from odoo.tests.common import get_db_name
-from odoo.tools import mute_logger
 
-from .common import SereneCase
+from .common import SereneCase, replay_like_a_request
 from .test_client_language import ClientLanguageCase
 
 # Monday 2 March 2026, 08:00 UTC (09:00 in Brussels).
@@ -577,20 +573,7 @@ class TestBookingConcurrency(BaseCase):
                 return "booked"
 
             try:
-                with self.registry.cursor() as cr:
-                    # What Odoo does for a request (odoo.service.model.retrying): roll back and
-                    # run again on a serialization failure.
-                    for _try in range(5):
-                        cr.transaction = Transaction(self.registry)
-                        try:
-                            with mute_logger("odoo.sql_db"):
-                                result = attempt(cr)
-                            cr.flush()
-                            break
-                        except SerializationFailure:
-                            cr.rollback()
-                            time.sleep(0.2)
-                    outcomes.append(result)
+                outcomes.append(replay_like_a_request(self.registry, attempt))
             except UserError as error:
                 outcomes.append(f"refused: {error.args[0]}")
             except Exception as error:  # reported by the assertion below

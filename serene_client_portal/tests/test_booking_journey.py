@@ -8,7 +8,6 @@ The keys are real key presses sent through Chrome's DevTools protocol (``Keyboar
 follows the focus order, the arrows move along the radio group of free times and check."""
 
 import base64
-import json
 import logging
 import os
 import time
@@ -19,7 +18,7 @@ from odoo import fields
 from odoo.tests import tagged
 
 from .test_booking import BookingSetup
-from .test_forms_by_keyboard import KeyboardClient
+from .test_forms_by_keyboard import KeyboardClient, PhoneJourneyMixin
 from .test_ui import TourCase
 
 _logger = logging.getLogger(__name__)
@@ -29,11 +28,8 @@ SCREENSHOTS = os.environ.get("SERENE_SCREENSHOTS")
 
 
 @tagged("post_install", "-at_install", "serene", "serene_slow")
-class TestBookingJourney(BookingSetup, TourCase):
+class TestBookingJourney(BookingSetup, PhoneJourneyMixin, TourCase):
     """The client on a phone, keyboard only; the practitioner's calendar read after each step."""
-
-    phone = ("390x844", True)
-    desk = ("1366x768", False)
 
     @classmethod
     def setUpClass(cls):
@@ -61,41 +57,6 @@ class TestBookingJourney(BookingSetup, TourCase):
             }
         )
         cls.key = cls.portal._new_access_url().rsplit("/", 1)[1]
-
-    def _screen(self, size):
-        # Odoo's test browser reads the screen from the test case as it starts.
-        self.browser_size, self.touch_enabled = size
-
-    def _as_client(self, walk):
-        """``walk(client)`` in a new phone-sized browser of the anonymous client."""
-        self._screen(self.phone)
-        client = KeyboardClient(self)
-        stopped = False
-        try:
-            with self.allow_requests(browser=client.browser):
-                self.authenticate(None, None, browser=client.browser)
-                self.cr.flush()
-                self.cr.clear()
-                walk(client)
-                self.assertFalse(client.javascript_errors(), "no JavaScript error on the way")
-                # Closed while the server still answers: the page's last requests are not refused.
-                client.stop()
-                stopped = True
-        finally:
-            if not stopped:
-                client.stop()
-        self.env.invalidate_all()
-
-    def run_tour(self, url, name, login):
-        # The practice works in the backend on a desktop screen.
-        self._screen(self.desk)
-        return super().run_tour(url, name, login)
-
-    def _axe_clean(self, client, step):
-        violations = client.axe()
-        self.assertEqual(violations, [], f"axe-core, {step}: {json.dumps(violations)}")
-        overflow = client.eval("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        self.assertLessEqual(overflow, 0, f"no sideways scrolling, {step}")
 
     def _screenshot(self, client, filename, scroll_to=None):
         """The screen as the person sees it, for the README (only when SERENE_SCREENSHOTS is set)."""

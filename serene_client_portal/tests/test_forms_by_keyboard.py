@@ -140,6 +140,50 @@ class KeyboardClient:
         self.browser.stop()
 
 
+class PhoneJourneyMixin:
+    """A client on a phone, keyboard only (``_as_client``), and the practice in the backend on a
+    desktop screen (``run_tour``): mixed into the journeys' tour cases."""
+
+    phone = ("390x844", True)
+    desk = ("1366x768", False)
+
+    def _screen(self, size):
+        # Odoo's test browser reads the screen from the test case as it starts.
+        self.browser_size, self.touch_enabled = size
+
+    def _as_client(self, walk):
+        """``walk(client)`` in a new phone-sized browser of the anonymous client."""
+        self._screen(self.phone)
+        client = KeyboardClient(self)
+        stopped = False
+        try:
+            with self.allow_requests(browser=client.browser):
+                self.authenticate(None, None, browser=client.browser)
+                self.cr.flush()
+                self.cr.clear()
+                walk(client)
+                self.assertFalse(client.javascript_errors(), "no JavaScript error on the way")
+                # Closed while the server still answers: the page's last requests are not refused.
+                client.stop()
+                stopped = True
+        finally:
+            if not stopped:
+                client.stop()
+        self.env.invalidate_all()
+
+    def run_tour(self, url, name, login):
+        # The practice works in the backend on a desktop screen.
+        self._screen(self.desk)
+        return super().run_tour(url, name, login)
+
+    def _axe_clean(self, client, step):
+        """No axe-core violation of any impact, and no sideways scrolling, at ``step``."""
+        violations = client.axe()
+        self.assertEqual(violations, [], f"axe-core, {step}: {json.dumps(violations)}")
+        overflow = client.eval("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.assertLessEqual(overflow, 0, f"no sideways scrolling, {step}")
+
+
 @tagged("post_install", "-at_install", "serene", "serene_slow")
 class TestFormsByKeyboard(SereneCase, HttpCase):
     """A keyboard-only client on a 390 px touch screen."""

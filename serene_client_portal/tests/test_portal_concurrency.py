@@ -1,15 +1,14 @@
 import threading
-import time
 
 from psycopg2.errors import SerializationFailure
 
 from odoo import api
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
-from odoo.orm.environments import Transaction
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
-from odoo.tools import mute_logger
+
+from .common import replay_like_a_request
 
 
 @tagged("post_install", "-at_install", "serene")
@@ -77,21 +76,7 @@ class TestPortalConcurrency(BaseCase):
 
             local = threading.local()
             try:
-                with self.registry.cursor() as cr:
-                    # What Odoo does for a request (odoo.service.model.retrying): roll back and
-                    # run again on a serialization failure. Its own helper would wait here on the
-                    # registry lock that the test runner holds.
-                    for _try in range(5):
-                        cr.transaction = Transaction(self.registry)
-                        try:
-                            with mute_logger("odoo.sql_db"):
-                                result = attempt(cr)
-                            cr.flush()
-                            break
-                        except SerializationFailure:
-                            cr.rollback()
-                            time.sleep(0.2)
-                    outcomes.append(result)
+                outcomes.append(replay_like_a_request(self.registry, attempt))
             except UserError as error:
                 outcomes.append(f"refused: {error.args[0]}")
             except SerializationFailure:

@@ -17,7 +17,7 @@ from odoo.tools import SQL, mute_logger
 
 from .common import HTML_AS_PNG, PDF_BYTES, SereneCase, SereneRpcMixin, SereneTransactionCase
 from .test_client_portal import EICAR, ClamdPeer
-from .test_forms_by_keyboard import KeyboardClient
+from .test_forms_by_keyboard import PhoneJourneyMixin
 from .test_ui import TourCase
 
 CLINICAL_TEXT = "I have been feeling low since the accident"
@@ -558,54 +558,17 @@ class TestSecureMessagesTours(SecureMessagesMixin, TourCase):
 
 
 @tagged("post_install", "-at_install", "serene", "serene_slow")
-class TestSecureMessagesJourney(SecureMessagesMixin, TourCase):
+class TestSecureMessagesJourney(SecureMessagesMixin, PhoneJourneyMixin, TourCase):
     """Issue 21's journey in real browsers: the client writes with a PDF on a 390 px touch screen,
     keyboard only; the note owner sees the unread count, reads and answers in the backend; the
     client sees the answer and "Read"; a care-team member reads and may not answer (the setting
     is off). axe-core finds no violation of any impact on the client's pages."""
-
-    phone = ("390x844", True)
-    desk = ("1366x768", False)
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_thread()
         cls.key = cls.portal._new_access_url().rsplit("/", 1)[1]
-
-    def _screen(self, size):
-        # Odoo's test browser reads the screen from the test case as it starts.
-        self.browser_size, self.touch_enabled = size
-
-    def _as_client(self, walk):
-        """``walk(client)`` in a new phone-sized browser of the anonymous client."""
-        self._screen(self.phone)
-        client = KeyboardClient(self)
-        stopped = False
-        try:
-            with self.allow_requests(browser=client.browser):
-                self.authenticate(None, None, browser=client.browser)
-                self.cr.flush()
-                self.cr.clear()
-                walk(client)
-                self.assertFalse(client.javascript_errors(), "no JavaScript error on the way")
-                # Closed while the server still answers: the page's last requests are not refused.
-                client.stop()
-                stopped = True
-        finally:
-            if not stopped:
-                client.stop()
-        self.env.invalidate_all()
-
-    def run_tour(self, url, name, login):
-        # The practice works in the backend on a desktop screen.
-        self._screen(self.desk)
-        return super().run_tour(url, name, login)
-
-    def _axe_clean(self, client, step):
-        self.assertEqual(client.axe(), [], f"axe-core on the messages page, {step}")
-        overflow = client.eval("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        self.assertLessEqual(overflow, 0, f"no sideways scrolling, {step}")
 
     def _attach_by_keyboard(self, client, path):
         """The file input has the focus (reached with Tab); headless Chrome has no file dialog, so
