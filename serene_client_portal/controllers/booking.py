@@ -1,8 +1,8 @@
-from odoo import _, http
+from odoo import _
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
-from .portal import ClientPortal
+from .portal import ClientPortal, client_route
 
 
 class ClientPortalBooking(ClientPortal):
@@ -73,15 +73,7 @@ class ClientPortalBooking(ClientPortal):
             "Online booking is not open to you. Please contact %(practice)s.", practice=portal_sudo.company_id.name
         )
 
-    @http.route(
-        "/portal/<string:portal_key>/book",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["GET"],
-    )
+    @client_route("/book", ["GET"])
     def portal_book(self, portal_key, service=None, practitioner=None, week=None, **kw):
         try:
             portal_sudo, _link_sudo = self._portal_check_access(portal_key)
@@ -102,15 +94,7 @@ class ClientPortalBooking(ClientPortal):
             practitioners=practitioners,
         )
 
-    @http.route(
-        "/portal/<string:portal_key>/book",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["POST"],
-    )
+    @client_route("/book", ["POST"])
     def portal_book_post(self, portal_key, service=None, practitioner=None, start=None, submission=None, **kw):
         try:
             portal_sudo, link_sudo = self._portal_check_access(portal_key)
@@ -143,15 +127,7 @@ class ClientPortalBooking(ClientPortal):
         done = "requested" if event.serene_booking_state == "requested" else "booked"
         return self._respond(request.redirect(f"/portal/{portal_key}?done={done}#serene_main", local=True))
 
-    @http.route(
-        "/portal/<string:portal_key>/appointment/<int:event_id>/move",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["GET", "POST"],
-    )
+    @client_route("/appointment/<int:event_id>/move", ["GET", "POST"])
     def portal_appointment_move(self, portal_key, event_id, week=None, start=None, **kw):
         try:
             portal_sudo, link_sudo, event_sudo = self._portal_appointment(portal_key, event_id)
@@ -174,15 +150,7 @@ class ClientPortalBooking(ClientPortal):
             )
         return self._respond(request.redirect(f"/portal/{portal_key}?done=moved#serene_main", local=True))
 
-    @http.route(
-        "/portal/<string:portal_key>/appointment/<int:event_id>/cancel",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["GET", "POST"],
-    )
+    @client_route("/appointment/<int:event_id>/cancel", ["GET", "POST"])
     def portal_appointment_cancel(self, portal_key, event_id, **kw):
         try:
             portal_sudo, link_sudo, event_sudo = self._portal_appointment(portal_key, event_id)

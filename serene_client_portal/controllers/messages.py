@@ -1,8 +1,8 @@
-from odoo import _, http
+from odoo import _
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 
-from .portal import ClientPortal
+from .portal import ClientPortal, client_route
 
 
 class ClientPortalMessages(ClientPortal):
@@ -14,15 +14,7 @@ class ClientPortalMessages(ClientPortal):
         page.update(values, base_path=f"/portal/{portal_key}", portal_key=portal_key, preview=False)
         return self._render("serene_client_portal.portal_messages", page, status=status)
 
-    @http.route(
-        "/portal/<string:portal_key>/messages",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["GET"],
-    )
+    @client_route("/messages", ["GET"])
     def portal_messages(self, portal_key, sent=None, **kw):
         try:
             portal_sudo, link_sudo = self._portal_check_access(portal_key)
@@ -33,15 +25,7 @@ class ClientPortalMessages(ClientPortal):
         out_of_hours = sent and portal_sudo.company_id._serene_out_of_hours_answer()
         return self._messages_page(portal_sudo, link_sudo, portal_key, success=success, out_of_hours=out_of_hours)
 
-    @http.route(
-        "/portal/<string:portal_key>/messages",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["POST"],
-    )
+    @client_route("/messages", ["POST"])
     def portal_message_send(self, portal_key, body=None, **kw):
         try:
             portal_sudo, link_sudo = self._portal_check_access(portal_key)
@@ -58,15 +42,7 @@ class ClientPortalMessages(ClientPortal):
             )
         return self._respond(request.redirect(f"/portal/{portal_key}/messages?sent=1#serene_thread_end", local=True))
 
-    @http.route(
-        "/portal/<string:portal_key>/messages/<int:message_id>/file/<int:attachment_id>",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["GET"],
-    )
+    @client_route("/messages/<int:message_id>/file/<int:attachment_id>", ["GET"])
     def portal_message_file(self, portal_key, message_id, attachment_id, **kw):
         try:
             portal_sudo, link_sudo, message_sudo = self._portal_message(portal_key, message_id)

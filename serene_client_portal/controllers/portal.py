@@ -15,6 +15,22 @@ INVALID_LINK_PATH = "/portal/link-not-valid"
 RETURN_COOKIE = "serene_portal_return"
 
 
+def client_route(path, methods, type="http"):
+    """A route of the client's portal, ``/portal/<portal_key>`` + ``path``: public, as the key in
+    the path is the credential (every such route turns it into a portal through
+    ``ClientPortal._portal_check_access``), on the practice's website, out of its sitemap, and
+    without a language prefix, as the page speaks the client's language whatever the address."""
+    return http.route(
+        f"/portal/<string:portal_key>{path}",
+        type=type,
+        auth="public",
+        website=True,
+        sitemap=False,
+        multilang=False,
+        methods=methods,
+    )
+
+
 class PortalThrottled(AccessError):
     """Too many failed keys from this address: no lookup is made."""
 
@@ -213,15 +229,7 @@ class ClientPortal(http.Controller):
     # Client routes
     # ------------------------------------------------------------------
 
-    @http.route(
-        "/portal/<string:portal_key>",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["GET"],
-    )
+    @client_route("", ["GET"])
     def portal_home(self, portal_key, done=None, uploaded=None, **kw):
         try:
             portal_sudo, link_sudo = self._portal_check_access(portal_key)
@@ -244,15 +252,7 @@ class ClientPortal(http.Controller):
         )
         return self._render("serene_client_portal.portal_home", values)
 
-    @http.route(
-        "/portal/<string:portal_key>/item/<int:item_id>/form",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["GET"],
-    )
+    @client_route("/item/<int:item_id>/form", ["GET"])
     def portal_form(self, portal_key, item_id, **kw):
         try:
             _portal_sudo, link_sudo, item_sudo = self._portal_item(portal_key, item_id, FORM_TYPES, open_only=True)
@@ -276,15 +276,7 @@ class ClientPortal(http.Controller):
             )
         return self._respond(response)
 
-    @http.route(
-        "/portal/<string:portal_key>/item/<int:item_id>/upload",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["POST"],
-    )
+    @client_route("/item/<int:item_id>/upload", ["POST"])
     def portal_upload(self, portal_key, item_id, note=None, **kw):
         try:
             portal_sudo, link_sudo, item_sudo = self._portal_item(portal_key, item_id, ("document_request",))
@@ -303,15 +295,7 @@ class ClientPortal(http.Controller):
             request.redirect(f"/portal/{portal_key}?uploaded={item_sudo.id}#upload-result", local=True)
         )
 
-    @http.route(
-        "/portal/<string:portal_key>/item/<int:item_id>/file/<int:attachment_id>",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["GET"],
-    )
+    @client_route("/item/<int:item_id>/file/<int:attachment_id>", ["GET"])
     def portal_file(self, portal_key, item_id, attachment_id, **kw):
         try:
             portal_sudo, link_sudo, item_sudo = self._portal_item(
@@ -324,15 +308,7 @@ class ClientPortal(http.Controller):
             return self._item_not_found(portal_sudo, portal_key)
         return self._download(attachment_sudo)
 
-    @http.route(
-        "/portal/<string:portal_key>/item/<int:item_id>/done",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["POST"],
-    )
+    @client_route("/item/<int:item_id>/done", ["POST"])
     def portal_request_done(self, portal_key, item_id, **kw):
         """The client has sent every file a document request asked for."""
         try:
@@ -345,15 +321,7 @@ class ClientPortal(http.Controller):
             return self._home_with_error(portal_sudo, portal_key, error, item_sudo)
         return self._respond(request.redirect(f"/portal/{portal_key}?done=request", local=True))
 
-    @http.route(
-        "/portal/<string:portal_key>/item/<int:item_id>/consent",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["GET"],
-    )
+    @client_route("/item/<int:item_id>/consent", ["GET"])
     def portal_consent(self, portal_key, item_id, **kw):
         """A consent to read and sign with Odoo's portal signature."""
         try:
@@ -366,15 +334,7 @@ class ClientPortal(http.Controller):
         )
         return self._render("serene_client_portal.portal_consent", values)
 
-    @http.route(
-        "/portal/<string:portal_key>/item/<int:item_id>/sign",
-        type="jsonrpc",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["POST"],
-    )
+    @client_route("/item/<int:item_id>/sign", ["POST"], type="jsonrpc")
     def portal_consent_sign(self, portal_key, item_id, name=None, signature=None, **kw):
         """The signature form's call: answers as Odoo's portal signature expects."""
         try:
@@ -389,15 +349,7 @@ class ClientPortal(http.Controller):
             return {"error": error.args[0]}
         return {"force_refresh": True, "redirect_url": f"/portal/{portal_key}?done=consent"}
 
-    @http.route(
-        "/portal/<string:portal_key>/appointment/<int:event_id>/calendar.ics",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["GET"],
-    )
+    @client_route("/appointment/<int:event_id>/calendar.ics", ["GET"])
     def portal_appointment_ics(self, portal_key, event_id, **kw):
         """Add to calendar: the appointment as an iCalendar file, with nothing clinical in it."""
         try:
@@ -413,15 +365,7 @@ class ClientPortal(http.Controller):
         )
         return self._respond(response)
 
-    @http.route(
-        "/portal/<string:portal_key>/verify",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["POST"],
-    )
+    @client_route("/verify", ["POST"])
     def portal_verify(self, portal_key, birthdate=None, code=None, send_code=None, **kw):
         try:
             portal_sudo, link_sudo = self._portal_check_access(portal_key, verified=False)
@@ -443,15 +387,7 @@ class ClientPortal(http.Controller):
         visit.mark_verified(link_sudo)
         return self._respond(request.redirect(f"/portal/{portal_key}", local=True))
 
-    @http.route(
-        "/portal/<string:portal_key>/sign-out",
-        type="http",
-        auth="public",
-        website=True,
-        sitemap=False,
-        multilang=False,
-        methods=["POST"],
-    )
+    @client_route("/sign-out", ["POST"])
     def portal_sign_out(self, portal_key, **kw):
         """The client ends their visit: the identity check and open forms are forgotten here."""
         try:
