@@ -6,7 +6,7 @@ setup:        ## make this machine ready (ODOO_SRC=/path/to/odoo-19.0)
 demo:         ## build/update the demo database and serve it on http://localhost:8069
 	scripts/demo.sh
 
-check:        ## the quick lane (under 3 minutes): lint, the wheel, the addon's tests but the serene_slow ones (no tours)
+check:        ## the quick lane: lint, the wheel's build, the addon's tests but the serene_slow ones (no tours)
 	scripts/test.sh --fast
 
 test:         ## everything CI runs, each test once: lint, the wheel, the addon's suite with tours, tests/

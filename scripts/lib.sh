@@ -60,3 +60,9 @@ fresh_db() {
     local out
     out=$("$PY" "${ODOO_MAIN[@]}" db duplicate -f "$2" "$1" 2>&1) || { echo "$out" | tail -20; return 1; }
 }
+
+# The asset bundles of database $1, generated and committed once (scripts/pregenerate_assets.py).
+pregenerate_assets() {
+    "$PY" "${ODOO_MAIN[@]}" shell --addons-path="$ADDONS_PATH" -d "$1" --no-http --log-level=warn \
+        <"$REPO/scripts/pregenerate_assets.py" 2>&1 | tail -5
+}

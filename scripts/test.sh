@@ -3,9 +3,11 @@
 #
 # scripts/test.sh (make test, CI): everything, each test once.
 #   1. lint: ruff, pylint-odoo (mandatory checks), a reason for every sudo() (check_sudo.py)
-#   2. the wheel: scripts/wheel_check.sh, when present (1 and 2 run beside the databases of 3)
+#   2. the wheel: scripts/wheel_check.sh, when present (1 and 2 run beside the databases of 3);
+#      make check builds it (--build-only), make test also installs the addon from it
 #   3. the addon's tests, each once: Odoo's runner installs the addon on a copy of the base
-#      database and runs its at_install tests during the install; pytest-odoo then runs the
+#      database and runs its at_install tests during the install; its asset bundles are generated
+#      once, as Odoo's runner does before post_install tests; pytest-odoo then runs the
 #      post_install ones on that database (browser tours in Chromium included), leaving out the
 #      at_install ones (scripts/pytest_odoo_tags.py)
 #   4. the out-of-process tests in tests/: packaging and the upgrade from the previous release,
@@ -27,9 +29,14 @@ FAST=0
 [ "${1:-}" = "--fast" ] && FAST=1
 OUT=${TEST_OUT:-$REPO/.test-output}
 mkdir -p "$OUT" "$REPO/.test-output"  # tests/test_demo_server.py logs there
-rm -f "$OUT"/*.xml "$OUT"/*.log
+rm -f "$OUT"/*.xml "$OUT"/*.log "$OUT"/installed.ready
 PREFIX=${SERENE_TEST_DB:-serene_t}
 BASE_DB=${PREFIX}_base
+# The out-of-process tests that need the addon installed copy this one (tests/conftest.py), made
+# once the addon's install is done and its asset bundles generated; INSTALLED_READY says so.
+# (make check's out-of-process tests need none.)
+INSTALLED_DB=$([ $FAST -eq 1 ] || echo "${PREFIX}_installed")
+INSTALLED_READY=$OUT/installed.ready
 PORT=${SERENE_TEST_PORT:-8169}
 FAST_TESTS="tests/test_summarize.py"
 # Two cores or more: the addon's tests in two processes beside the out-of-process tests.
@@ -59,7 +66,8 @@ wheel() {
     [ -f "$REPO/scripts/wheel_check.sh" ] || return 0
     # The full lane checks the wheel once, as a test (tests/test_wheel.py).
     [ $FAST -eq 1 ] || { echo "the wheel: tests/test_wheel.py, with the out-of-process tests"; return 0; }
-    bash "$REPO/scripts/wheel_check.sh" >"$OUT/wheel.log" 2>&1 || { tail -30 "$OUT/wheel.log"; return 1; }
+    # make check builds it; installing the addon from it is make test's (tests/test_wheel.py).
+    bash "$REPO/scripts/wheel_check.sh" --build-only >"$OUT/wheel.log" 2>&1 || { tail -30 "$OUT/wheel.log"; return 1; }
     tail -3 "$OUT/wheel.log"
 }
 # --- end of the wheel
@@ -98,12 +106,18 @@ out_of_process() {
     else
         say "out-of-process tests: packaging, the upgrade, HTTP against running servers, Odoo's own suites"
         if [ "$JOBS" -gt 1 ]; then
-            # Two processes: Odoo's own suites and the packaging tests (the longest), and the rest.
-            local heavy=(tests/test_odoo_suites.py tests/test_packaging.py) rest=()
+            # Two processes: the packaging tests and Odoo's own suites (the longest), and the rest.
+            # Those that copy the installed database come last in each: they start beside its install.
+            local heavy=(tests/test_packaging.py tests/test_odoo_suites.py) rest=() late=()
             for file in "$REPO"/tests/test_*.py; do
-                [[ " ${heavy[*]} " == *" tests/${file##*/} "* ]] || rest+=("tests/${file##*/}")
+                [[ " ${heavy[*]} " == *" tests/${file##*/} "* ]] && continue
+                if grep -q "copy_installed_db\|installed_db" "$file"; then
+                    late+=("tests/${file##*/}")
+                else
+                    rest+=("tests/${file##*/}")
+                fi
             done
-            oop_pytest 2 "${rest[@]}" &
+            oop_pytest 2 "${rest[@]}" "${late[@]}" &
             local rest_pid=$!
             oop_pytest 1 "${heavy[@]}"
             wait "$rest_pid"
@@ -116,7 +130,8 @@ out_of_process() {
 oop_pytest() {  # part number, files...
     local part=$1
     shift
-    (cd "$REPO" && SERENE_TEMPLATE_DB="$BASE_DB" "$PY" -m pytest -p no:cacheprovider -p no:odoo "$@" \
+    (cd "$REPO" && SERENE_TEMPLATE_DB="$BASE_DB" SERENE_INSTALLED_DB="$INSTALLED_DB" SERENE_INSTALLED_READY="$INSTALLED_READY" \
+        "$PY" -m pytest -p no:cacheprovider -p no:odoo "$@" \
         -q --durations=15 --junitxml="$OUT/pytest-tests-$part.xml" >"$OUT/pytest-tests-$part.log" 2>&1)
 }
 MIN_TOURS=$(( FAST ? 0 : 1 ))
@@ -154,11 +169,19 @@ pytest_odoo() {  # shard number, database, port, files...
         --junitxml="$OUT/pytest-odoo-$shard.xml" >"$OUT/pytest-odoo-$shard.log" 2>&1)
 }
 pytest_odoo_rc=1
-if grep -q "Module serene_client_portal loaded" "$OUT/odoo-tests.log"; then
+if ! grep -q "Module serene_client_portal loaded" "$OUT/odoo-tests.log"; then
+    echo failed >"$INSTALLED_READY"
+else
+    if [ $FAST -eq 0 ]; then
+        say "the asset bundles, generated once for the browser tests (scripts/pregenerate_assets.py)"
+        pregenerate_assets "$TEST_DB"
+        if fresh_db "$INSTALLED_DB" "$TEST_DB"; then echo ready; else echo failed; fi >"$INSTALLED_READY"
+    fi
     say "pytest-odoo: the post_install tests on the installed database, tours included (left out: ${EXCLUDE[*]})"
     if [ "$JOBS" -gt 1 ]; then
         fresh_db "${TEST_DB}_2" "$TEST_DB"
-        mapfile -t SHARDS < <("$PY" "$REPO/scripts/shard_tests.py" "$REPO/serene_client_portal/tests" 2)
+        mapfile -t SHARDS < <("$PY" "$REPO/scripts/shard_tests.py" "$REPO/serene_client_portal/tests" 2 \
+            $([ $FAST -eq 1 ] && echo --fast))
         # shellcheck disable=SC2086
         pytest_odoo 1 "$TEST_DB" "$PORT" ${SHARDS[0]} &
         SHARD_PID=$!
@@ -191,6 +214,7 @@ else
 fi
 
 lint_and_wheel_results
+[ -z "$INSTALLED_DB" ] || drop_db "$INSTALLED_DB"
 say "summary"
 "$PY" "$REPO/scripts/summarize.py" --lint-rc "$lint_rc" --wheel-rc "$wheel_rc" --odoo-rc "$odoo_rc" \
     --odoo-log "$OUT/odoo-tests.log" $(printf -- '--junit %s ' "$OUT"/pytest-odoo-*.xml "$OUT"/pytest-tests-*.xml) \

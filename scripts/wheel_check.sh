@@ -7,6 +7,7 @@
 #   3. installs the addon from it on a new database, the addons path holding Odoo's own
 #      addons only (the repository is on no path), and checks that it is installed
 # usage: scripts/wheel_check.sh [BASE_DB [DB]]
+#        scripts/wheel_check.sh --build-only   (make check: step 1, and the wheel holds the addon)
 #   BASE_DB  a database with the addon's dependencies to copy (e.g. the test lanes' base);
 #            without it, DB is created empty and Odoo installs the dependencies (no demo data)
 #   DB       the new database (default serene_wheel_<pid>), dropped at the end
@@ -16,6 +17,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 WHOOL_VERSION=1.3.1
 MODULE=serene_client_portal
+BUILD_ONLY=0
+[ "${1:-}" = "--build-only" ] && { BUILD_ONLY=1; shift; }
 BASE_DB=${1:-}
 DB=${2:-serene_wheel_$$}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/serene-wheel.XXXXXX")
@@ -45,6 +48,20 @@ pip_quiet "$WORK/build/bin/pip" wheel -q --disable-pip-version-check --no-deps -
 WHEEL=$(ls "$WORK"/dist/odoo_addon_${MODULE}-*.whl)
 say "built $(basename "$WHEEL")"
 built=$(date +%s)
+if [ $BUILD_ONLY -eq 1 ]; then
+    "$PY" - "$WHEEL" "$MODULE" <<'EOF'
+import sys
+import zipfile
+
+wheel, module = sys.argv[1:]
+names = zipfile.ZipFile(wheel).namelist()
+for needed in ("__manifest__.py", "README.rst", "static/description/index.html", "security/ir.model.access.csv"):
+    if f"odoo/addons/{module}/{needed}" not in names:
+        sys.exit(f"FATAL: the wheel has no odoo/addons/{module}/{needed}")
+print(f"  {len(names)} files, the addon under odoo/addons/{module}")
+EOF
+    exit 0
+fi
 
 say "install it into a fresh virtual environment beside Odoo"
 "$PY" -m venv --system-site-packages "$WORK/venv"

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
 import pytest
-from conftest import ODOO, ODOO_SHELL, free_port, psql, run_odoo
+from conftest import ODOO, ODOO_SHELL, copy_installed_db, free_port, psql
 
 SETUP = """
 import json
@@ -118,10 +118,7 @@ def scan_jpeg():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     db = f"serene_t_edges_{uuid.uuid4().hex[:6]}"
-    template = psql("postgres", "SELECT datname FROM pg_database WHERE datname = 'serene_t_base'")
-    assert template, "base database missing: run scripts/test.sh"
-    subprocess.run([*ODOO, "db", "duplicate", "-f", "serene_t_base", db], check=True, capture_output=True)
-    run_odoo("-d", db, "-i", "serene_client_portal", "--stop-after-init", "--http-interface=127.0.0.1")
+    copy_installed_db(db)
     shell = subprocess.run(
         [*ODOO_SHELL, "-d", db, "--log-level=warn"],
         input=SETUP,

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import ODOO, ODOO_SHELL, TEMPLATE_DB, free_port, psql, run_odoo
+from conftest import ODOO, ODOO_SHELL, copy_installed_db, free_port, psql
 
 # How long a practice may wait for the "new items" email, and for a one-time code.
 ITEM_MAIL_SECONDS = 60
@@ -204,16 +204,12 @@ def wait_past_a_coincident_mail_queue_run(db):
 def server(mailbox, tmp_path_factory):
     _handler, smtp_port = mailbox
     db = f"serene_t_mail_{uuid.uuid4().hex[:6]}"
-    assert psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{TEMPLATE_DB}'"), (
-        f"base database {TEMPLATE_DB} is missing: run scripts/test.sh"
-    )
     port = free_port()
     log = tmp_path_factory.mktemp("mail") / "server.log"
     proc = None
     try:
         with time_limit(300, "preparing the database"):
-            subprocess.run([*ODOO, "db", "duplicate", "-f", TEMPLATE_DB, db], check=True, capture_output=True)
-            run_odoo("-d", db, "-i", "serene_client_portal", "--stop-after-init", "--http-interface=127.0.0.1")
+            copy_installed_db(db)
             script = f"BASE_URL = {f'http://127.0.0.1:{port}'!r}\nLOGIN, PASSWORD = {PRACTITIONER!r}\n" + SETUP
             shell = subprocess.run(
                 [*ODOO_SHELL, "-d", db, "--log-level=warn", "--no-http"],

@@ -19,11 +19,10 @@ RESULT = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d
 FAILED = re.compile(r"(?:FAIL|ERROR): (?:Subtest )?(\w+\.\w+)")
 
 
-def test_odoos_portal_survey_calendar_suites(fresh_db):
-    run_odoo("-d", fresh_db, "-i", "serene_client_portal", "--stop-after-init", "--http-interface=127.0.0.1")
+def test_odoos_portal_survey_calendar_suites(installed_db):
     result = run_odoo(
         "-d",
-        fresh_db,
+        installed_db,
         "--test-enable",
         "--test-tags",
         "/portal,/survey,/calendar",

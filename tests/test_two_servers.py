@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import ODOO, ODOO_SHELL, REPO, TEMPLATE_DB, free_port, psql, run_odoo
+from conftest import ODOO, ODOO_SHELL, REPO, copy_installed_db, free_port, psql
 from test_edges_server import Client, pdf
 
 BULK = 600
@@ -170,9 +170,6 @@ def servers(tmp_path_factory):
     data_dir, run_dir = tmp / "data", tmp / "run"
     # scripts/test.sh's database prefix (SERENE_TEST_DB) and base (SERENE_TEMPLATE_DB): two runs keep apart.
     db = f"{os.environ.get('SERENE_TEST_DB', 'serene_t')}2s_{uuid.uuid4().hex[:8]}"
-    assert psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{TEMPLATE_DB}'"), (
-        f"base database {TEMPLATE_DB} missing: run scripts/test.sh"
-    )
     # Closed local port: every email the servers try fails here, nothing leaves the machine.
     smtp = [f"--data-dir={data_dir}", "--smtp=127.0.0.1", f"--smtp-port={free_port()}"]
     proc, leftover = None, []
@@ -180,11 +177,10 @@ def servers(tmp_path_factory):
     copied = odoo_data_dir() / "filestore" / db
     try:
         # The copy's file store moves into the servers' data dir, which they share.
-        subprocess.run([*ODOO, "db", "duplicate", "-f", TEMPLATE_DB, db], check=True, capture_output=True)
+        copy_installed_db(db, "--log-level=warn", *smtp[1:])
         (data_dir / "filestore").mkdir(parents=True)
         if copied.exists():
             shutil.move(copied, data_dir / "filestore" / db)
-        run_odoo("-d", db, "-i", "serene_client_portal", "--stop-after-init", "--log-level=warn", *smtp)
         shell = subprocess.run(
             [*ODOO_SHELL, "-d", db, "--log-level=warn", *smtp],
             input=f"BIRTHDATE = {BIRTHDATE!r}\nBULK = {BULK}\n" + SETUP,

@@ -23,8 +23,9 @@ def one_space(text):
     return re.sub(r"[\u202f\u00a0]", " ", text)
 
 
-@tagged("post_install", "-at_install", "serene")
-class TestAfterActing(SereneCase, HttpCase):
+class AfterActingCase(SereneCase, HttpCase):
+    """A client with a document request, a consent and an appointment in New York time."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -63,10 +64,9 @@ class TestAfterActing(SereneCase, HttpCase):
         self.assertEqual(response.status_code, 200)
         return response.text
 
-    def test_the_upload_result_takes_the_focus(self):
-        self.start_tour(f"/portal/{self.key}", "serene_upload_result_takes_the_focus")
-        self.assertEqual(self.request.attachment_ids.mapped("name"), ["id-card.pdf"])
 
+@tagged("post_install", "-at_install", "serene")
+class TestAfterActing(AfterActingCase):
     def test_a_signed_consent_is_downloaded_from_completed(self):
         signed = self.consent.sudo()._portal_sign("Client Carla", SIGNATURE)
         html = self._home()
@@ -148,6 +148,13 @@ class TestAfterActing(SereneCase, HttpCase):
         html = self._home()
         self.assertNotIn("Join online session", html)
         self.assertNotIn("javascript:alert", html)
+
+
+@tagged("post_install", "-at_install", "serene", "serene_slow")
+class TestAfterActingInTheBrowser(AfterActingCase):
+    def test_the_upload_result_takes_the_focus(self):
+        self.start_tour(f"/portal/{self.key}", "serene_upload_result_takes_the_focus")
+        self.assertEqual(self.request.attachment_ids.mapped("name"), ["id-card.pdf"])
 
     def test_the_new_parts_of_the_home_page_pass_axe(self):
         self.consent.sudo()._portal_sign("Client Carla", SIGNATURE)

@@ -28,8 +28,9 @@ def visible_text(html):
     return re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.IGNORECASE | re.DOTALL)
 
 
-@tagged("post_install", "-at_install", "serene")
-class TestFormsAreClinicalNotQuiz(MockEmail, SereneCase, HttpCase):
+class ClinicalFormCase(MockEmail, SereneCase, HttpCase):
+    """A PHQ-9 with every quiz setting a practice may pick, on a client's portal."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -86,6 +87,9 @@ class TestFormsAreClinicalNotQuiz(MockEmail, SereneCase, HttpCase):
         self.assertEqual(end.status_code, 200)
         return start.text, submitted, end.text
 
+
+@tagged("post_install", "-at_install", "serene")
+class TestFormsAreClinicalNotQuiz(ClinicalFormCase):
     def test_the_client_is_thanked_and_led_back_to_the_portal(self):
         item = self.client.client_portal_id.item_ids
         with self.mock_mail_gateway():
@@ -162,4 +166,14 @@ class TestFormsAreClinicalNotQuiz(MockEmail, SereneCase, HttpCase):
         for name in ("scoring_success", "scoring_percentage"):
             [field] = listing.xpath(f"//field[@name='{name}']")
             self.assertEqual(field.get("invisible"), "serene_portal_form", name)
+        self.env.invalidate_all()
+        self.assertTrue(answer.serene_risk_flag, "the answer the browser test shows carries the risk signal")
+
+
+@tagged("post_install", "-at_install", "serene", "serene_slow")
+class TestFormsAreClinicalNotQuizInTheBrowser(ClinicalFormCase):
+    def test_staff_read_total_band_and_flag_not_a_quiz(self):
+        item = self.client.client_portal_id.item_ids
+        self._take(item, SELF_HARM)
+        answer = item.user_input_id
         self.start_tour(f"/odoo/survey.user_input/{answer.id}", "serene_staff_read_a_screening", login="t_owner")

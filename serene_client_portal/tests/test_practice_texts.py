@@ -93,19 +93,6 @@ class TestPracticeManagerEditsTheTexts(SereneRpcMixin, SereneCase, HttpCase):
             expected = {self.env.ref(f"serene_client_portal.{name}").id for name in names}
             self.assertEqual(set(found), expected)
 
-    def test_manager_rewords_an_email_in_the_browser(self):
-        self.start_tour(
-            "/odoo/action-serene_client_portal.res_partner_action_clients",
-            "serene_manager_rewords_an_email",
-            login="t_manager",
-            timeout=120,
-        )
-        email = self.env.ref("serene_client_portal.mail_template_identity_code")
-        self.assertEqual(email.subject, "Your portal code from {{ object.company_id.name }}")
-        # The web client's editor kept the body's placeholders as they were.
-        self.assertEqual(unknown_code(email), [])
-        self.assertIn("ctx.get('portal_code')", str(email.body_html))
-
     def test_translations_carry_the_same_code(self):
         """A practice manager edits a translated text as the English one: the translations use
         the very placeholders and conditions of the texts they translate."""
@@ -222,3 +209,19 @@ class TestPracticeManagerEditsTheTexts(SereneRpcMixin, SereneCase, HttpCase):
         self.assertNotIn("practitioner", sms.body)
         other_mail.invalidate_recordset()
         self.assertNotEqual(other_mail.subject, "Changed")
+
+
+@tagged("post_install", "-at_install", "serene", "security", "serene_slow")
+class TestPracticeManagerEditsTheTextsInTheBrowser(SereneCase, HttpCase):
+    def test_manager_rewords_an_email_in_the_browser(self):
+        self.start_tour(
+            "/odoo/action-serene_client_portal.res_partner_action_clients",
+            "serene_manager_rewords_an_email",
+            login="t_manager",
+            timeout=120,
+        )
+        email = self.env.ref("serene_client_portal.mail_template_identity_code")
+        self.assertEqual(email.subject, "Your portal code from {{ object.company_id.name }}")
+        # The web client's editor kept the body's placeholders as they were.
+        self.assertEqual(unknown_code(email), [])
+        self.assertIn("ctx.get('portal_code')", str(email.body_html))

@@ -16,8 +16,7 @@ class Killed(Exception):
     """The cron's process was stopped."""
 
 
-@tagged("post_install", "-at_install", "serene")
-class TestReminders(SereneTransactionCase):
+class RemindersCase(SereneTransactionCase):
     def _run(self):
         """Run the scheduled action as the cron worker would, each batch's commit standing in
         for the worker's (a test may not commit)."""
@@ -37,6 +36,9 @@ class TestReminders(SereneTransactionCase):
         )
         items.invalidate_recordset()
 
+
+@tagged("post_install", "-at_install", "serene")
+class TestReminders(RemindersCase):
     def test_one_message_per_client_at_most_k_per_item(self):
         form = self._add(item_type="intake_form")
         request = self._add(item_type="document_request", name="Insurance card", accepted_kind_ids=self._kinds("pdf"))
@@ -167,6 +169,9 @@ class TestReminders(SereneTransactionCase):
         self.assertLessEqual(ten - five, 3 * 5)
         self.assertEqual(set(items.mapped("reminder_count")), {1})
 
+
+@tagged("post_install", "-at_install", "serene", "serene_slow")
+class TestRemindersAtScale(RemindersCase):
     def test_thousands_of_items_interrupted_and_resumed_remind_nobody_twice(self):
         self.company.serene_portal_item_limit = 0
         Partner = self.env["res.partner"]
