@@ -13,9 +13,9 @@
 #   4. the out-of-process tests in tests/: packaging and the upgrade from the previous release,
 #      HTTP against running servers, the demo command, Odoo's own suites with the addon
 #
-# scripts/test.sh --fast (make check, under 3 minutes with the base database kept): 1 and 2, then the addon's tests without
-# those tagged serene_slow (the tours, the accessibility pages in Chromium, the role matrix over
-# RPC) and the out-of-process tests that start no Odoo (FAST_TESTS).
+# scripts/test.sh --fast (make check, under 3 minutes with the base database kept): 1 and 2, then
+# the addon's tests without those tagged serene_slow (the tours, the accessibility pages in
+# Chromium, the role matrix over RPC) and the out-of-process tests that start no Odoo (FAST_TESTS).
 #
 # Fails, never skips, when Chromium or websocket-client is missing; a skipped test counts as failed.
 # SERENE_TEST_JOBS=2 (the default on two cores or more; 1 runs everything in turn) runs the
