@@ -111,7 +111,7 @@ out_of_process() {
             local heavy=(tests/test_packaging.py tests/test_odoo_suites.py) rest=() late=()
             for file in "$REPO"/tests/test_*.py; do
                 [[ " ${heavy[*]} " == *" tests/${file##*/} "* ]] && continue
-                if grep -q "copy_installed_db\|installed_db" "$file"; then
+                if grep -q "installed_db" "$file"; then
                     late+=("tests/${file##*/}")
                 else
                     rest+=("tests/${file##*/}")

@@ -11,9 +11,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import ODOO, ODOO_MAIN, ODOO_SRC, REPO, free_port, psql, run_odoo
+from conftest import MODULE, ODOO, ODOO_MAIN, ODOO_SRC, REPO, free_port, psql, run_odoo
 
-MODULE = "serene_client_portal"
 # "2026-12-05 18:50:11,808 652 WARNING db odoo.addons.base.models.ir_actions_report: ..."
 LOG_LINE = re.compile(r"^\S+ \S+ \d+ (?P<level>[A-Z]+) \S+ (?P<logger>[\w.]+): ")
 

@@ -6,9 +6,8 @@ import re
 import subprocess
 import uuid
 
-from conftest import REPO, TEMPLATE_DB, psql
+from conftest import MODULE, REPO, TEMPLATE_DB, psql
 
-MODULE = "serene_client_portal"
 SCRIPT = REPO / "scripts" / "wheel_check.sh"
 # Test databases are named with this prefix (a machine shared by several runs may ask for its own).
 DB_PREFIX = os.environ.get("SERENE_TEST_DB_PREFIX", "serene_t_")

@@ -87,6 +87,12 @@ class ClinicalFormCase(MockEmail, SereneCase, HttpCase):
         self.assertEqual(end.status_code, 200)
         return start.text, submitted, end.text
 
+    def _screening_with_a_risk_signal(self):
+        """The client's PHQ-9, answered through the portal with self-harm thoughts."""
+        item = self.client.client_portal_id.item_ids
+        self._take(item, SELF_HARM)
+        return item.user_input_id
+
 
 @tagged("post_install", "-at_install", "serene")
 class TestFormsAreClinicalNotQuiz(ClinicalFormCase):
@@ -149,9 +155,7 @@ class TestFormsAreClinicalNotQuiz(ClinicalFormCase):
         return etree.fromstring(views["views"][view_type]["arch"])
 
     def test_staff_read_total_band_and_flag_not_a_quiz(self):
-        item = self.client.client_portal_id.item_ids
-        self._take(item, SELF_HARM)
-        answer = item.user_input_id
+        answer = self._screening_with_a_risk_signal()
         form = self._arch("form")
         for title in ("Passed", "Failed"):
             [ribbon] = form.xpath(f"//widget[@name='web_ribbon'][@title='{title}']")
@@ -173,7 +177,5 @@ class TestFormsAreClinicalNotQuiz(ClinicalFormCase):
 @tagged("post_install", "-at_install", "serene", "serene_slow")
 class TestFormsAreClinicalNotQuizInTheBrowser(ClinicalFormCase):
     def test_staff_read_total_band_and_flag_not_a_quiz(self):
-        item = self.client.client_portal_id.item_ids
-        self._take(item, SELF_HARM)
-        answer = item.user_input_id
+        answer = self._screening_with_a_risk_signal()
         self.start_tour(f"/odoo/survey.user_input/{answer.id}", "serene_staff_read_a_screening", login="t_owner")
